@@ -1,0 +1,597 @@
+/**
+ * The codec: what happens to a value before it crosses a boundary and after it arrives. Structured
+ * clone does most of the work; the codec adds three things to it:
+ *
+ * 1. Errors keep their class name, message, stack, `cause` chain, AggregateError members and own
+ *    enumerable properties (structured clone keeps only some of that).
+ * 2. A value that cannot be cloned (a plain function, a symbol, a WeakMap) is refused at the sender
+ *    with a {@link NotCloneableError} naming its path, e.g. `args[1].callback`.
+ * 3. Shareable handles (a Queue, a Lock, a task reference...) turn themselves into descriptors and
+ *    are revived on the other side by a reviver module named by its own URL (see {@link Shareable}).
+ *
+ * Values with nothing special in them pass through untouched (no copy), and {@link encode} reports
+ * whether anything was rewritten, so the receiver only walks what needs reviving.
+ *
+ * @packageDocumentation
+ */
+import { InvalidArgumentError, lookupErrorClass, NotCloneableError } from './errors.js';
+import type { TransportCapabilities } from './transport.js';
+
+/** The property that marks an object rewritten by the codec. */
+export const CODEC_TAG = '__multiproc$';
+
+/** The method a shareable handle implements to describe itself for the trip. */
+export const describeShareable: unique symbol = Symbol.for('multiproc.shareable.describe') as never;
+
+/**
+ * What a shareable handle turns into to cross a boundary. The receiver imports `reviver` (a module URL,
+ * taken from that module's own `import.meta.url` so it resolves under any package layout) and calls
+ * its export `name` with `data`.
+ */
+export interface ShareDescriptor {
+  /** URL of the module that exports the reviver function. */
+  readonly reviver: string;
+  /** Name of the reviver export. */
+  readonly name: string;
+  /** Cloneable data the reviver needs (a SharedArrayBuffer over shared memory, a served object id otherwise). */
+  readonly data: unknown;
+}
+
+/**
+ * An object served to the other side of a connection (Manager-style): the proxy revived there sends
+ * method calls that arrive here.
+ */
+export interface ServedObject {
+  /** Runs one call from a proxy. May return a promise. */
+  call(method: string, args: readonly unknown[]): unknown;
+  /** Called when no proxy of this object is left on the connection (or the connection closed). */
+  release?(): void;
+}
+
+/** What a shareable handle learns about the trip it is about to make. */
+export interface ShareContext {
+  /** The capabilities of the transport it will cross. */
+  readonly capabilities: TransportCapabilities;
+  /** Where the handle sits in the message, for error messages. */
+  readonly path: string;
+  /**
+   * Serves `target` over this connection and returns its id, to put in the descriptor. The owner keeps
+   * it alive while any proxy of it lives on the other side.
+   * @throws {@link InvalidArgumentError} when the value is encoded without a connection.
+   */
+  serve(target: ServedObject): number;
+}
+
+/** What a reviver is given, beside the descriptor data. */
+export interface ReviveContext {
+  /** The capabilities of the transport the handle came through. */
+  readonly capabilities: TransportCapabilities;
+  /**
+   * Calls a method of an object served by the sender. `undefined` when decoding without a connection.
+   */
+  readonly remote: RemoteObjects | undefined;
+}
+
+/** The proxy side of served objects: how a revived proxy reaches its owner. */
+export interface RemoteObjects {
+  /** Calls `method` on the served object `id` and resolves with its result. */
+  call(id: number, method: string, args: readonly unknown[]): Promise<unknown>;
+  /** Tells the owner that `proxy` stands for `id`; when it is garbage collected, the owner is told. */
+  hold(id: number, proxy: object): void;
+}
+
+/** A reviver function, exported by a reviver module. */
+export type Reviver = (data: unknown, context: ReviveContext) => unknown;
+
+/**
+ * A value that can travel between threads and processes as a live handle: it describes itself for
+ * the trip and is revived on the other side.
+ *
+ * @example
+ * ```ts
+ * import { describeShareable, type Shareable, type ShareContext, type ShareDescriptor } from '@multiproc/transport';
+ * class Flag implements Shareable {
+ *   constructor(readonly buffer = new SharedArrayBuffer(4)) {}
+ *   [describeShareable](context: ShareContext): ShareDescriptor {
+ *     // Over shared memory, send the buffer itself; a real class would serve itself otherwise.
+ *     return { reviver: import.meta.url, name: 'reviveFlag', data: this.buffer };
+ *   }
+ * }
+ * export function reviveFlag(data: unknown): Flag {
+ *   return new Flag(data as SharedArrayBuffer);
+ * }
+ * ```
+ */
+export interface Shareable {
+  /** Describes this handle for a trip over a transport with the given context. */
+  [describeShareable](context: ShareContext): ShareDescriptor;
+}
+
+/** Options of {@link encode}. */
+export interface EncodeOptions {
+  /** The name of the root value in error messages, e.g. `'args'`. Default `'value'`. */
+  path?: string;
+  /** The connection the value will cross; needed for shareable handles. */
+  share?: Omit<ShareContext, 'path'>;
+}
+
+/** The result of {@link encode}. */
+export interface Encoded {
+  /** The value to send. The same object as the input when nothing needed rewriting. */
+  readonly value: unknown;
+  /** Whether anything was rewritten, so the receiver must {@link decode}. */
+  readonly special: boolean;
+}
+
+/** Options of {@link decode}. */
+export interface DecodeOptions {
+  /** The connection the value came through; gives revivers their {@link ReviveContext}. */
+  context?: ReviveContext;
+}
+
+/** The serialized form of an error. */
+interface SerializedError {
+  [CODEC_TAG]: 'error';
+  name: string;
+  message: string;
+  stack: string | undefined;
+  multiproc: boolean;
+  cause?: unknown;
+  hasCause: boolean;
+  errors?: unknown;
+  props: Record<string, unknown>;
+}
+
+const ERROR_MARKER = Symbol.for('multiproc.error');
+const PASS_THROUGH: Array<abstract new (...args: never[]) => unknown> = [
+  Date,
+  RegExp,
+  ArrayBuffer,
+  Boolean,
+  Number,
+  String,
+];
+if (typeof SharedArrayBuffer === 'function') PASS_THROUGH.push(SharedArrayBuffer);
+if (typeof Blob === 'function') PASS_THROUGH.push(Blob);
+const NOT_CLONEABLE: Array<[abstract new (...args: never[]) => unknown, string]> = [
+  [WeakMap, 'a WeakMap'],
+  [WeakSet, 'a WeakSet'],
+  [WeakRef, 'a WeakRef'],
+  [Promise, 'a Promise (await it first)'],
+];
+
+interface EncodeState {
+  special: boolean;
+  seen: Map<object, unknown> | undefined;
+  share: Omit<ShareContext, 'path'> | undefined;
+  lenient: number;
+}
+
+function keyPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function describeBad(value: unknown): string {
+  if (typeof value === 'function') {
+    return value.name ? `a function (${value.name})` : 'a function';
+  }
+  if (typeof value === 'symbol') return `a symbol (${String(value)})`;
+  return 'a value that cannot be cloned';
+}
+
+function bad(path: string, what: string, state: EncodeState): unknown {
+  if (state.lenient > 0) return `[not cloneable: ${what}]`;
+  throw new NotCloneableError(path, what);
+}
+
+function describe(value: Shareable, path: string, state: EncodeState): unknown {
+  const share = state.share;
+  const context: ShareContext = {
+    capabilities: share?.capabilities ?? { sharedMemory: true, transfer: true },
+    path,
+    serve(target) {
+      if (!share) {
+        throw new InvalidArgumentError(
+          `${path} is a shareable handle that must be served by its owner, but it was encoded without a connection; send it through a multiproc transport`,
+        );
+      }
+      return share.serve(target);
+    },
+  };
+  const descriptor = value[describeShareable](context);
+  state.special = true;
+  return { [CODEC_TAG]: 'handle', reviver: descriptor.reviver, name: descriptor.name, data: walk(descriptor.data, `${path}<data>`, state) };
+}
+
+function serializeErrorInto(error: Error, path: string, state: EncodeState): SerializedError {
+  state.special = true;
+  state.lenient++;
+  try {
+    const out: SerializedError = {
+      [CODEC_TAG]: 'error',
+      name: typeof error.name === 'string' ? error.name : 'Error',
+      message: typeof error.message === 'string' ? error.message : String(error.message),
+      stack: typeof error.stack === 'string' ? error.stack : undefined,
+      multiproc: (error as unknown as Record<symbol, unknown>)[ERROR_MARKER] === true,
+      hasCause: 'cause' in error,
+      props: {},
+    };
+    if (out.hasCause) out.cause = walk(error.cause, `${path}.cause`, state);
+    if (error instanceof AggregateError) out.errors = walk(error.errors, `${path}.errors`, state);
+    for (const key of Object.keys(error)) {
+      if (key === 'cause' || key === 'errors' || key === 'stack' || key === 'message') continue;
+      out.props[key] = walk((error as unknown as Record<string, unknown>)[key], keyPath(path, key), state);
+    }
+    return out;
+  } finally {
+    state.lenient--;
+  }
+}
+
+function walk(value: unknown, path: string, state: EncodeState): unknown {
+  switch (typeof value) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return value;
+    case 'symbol':
+      return bad(path, describeBad(value), state);
+    case 'function':
+      if (typeof (value as unknown as Partial<Shareable>)[describeShareable] === 'function') {
+        return describe(value as unknown as Shareable, path, state);
+      }
+      return bad(path, describeBad(value), state);
+    default:
+      break;
+  }
+  if (value === null) return value;
+  const object = value as object;
+  if (state.seen === undefined) state.seen = new Map();
+  else if (state.seen.has(object)) return state.seen.get(object);
+
+  if (typeof (object as Partial<Shareable>)[describeShareable] === 'function') {
+    const described = describe(object as Shareable, path, state);
+    state.seen.set(object, described);
+    return described;
+  }
+  if (Array.isArray(object)) {
+    state.seen.set(object, object);
+    let out: unknown[] = object;
+    for (let i = 0; i < object.length; i++) {
+      const item: unknown = object[i];
+      if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) continue;
+      const encoded = walk(item, `${path}[${i}]`, state);
+      if (encoded !== item) {
+        if (out === object) {
+          out = object.slice();
+          state.seen.set(object, out);
+        }
+        out[i] = encoded;
+      }
+    }
+    return out;
+  }
+  if (ArrayBuffer.isView(object)) return object;
+  for (const type of PASS_THROUGH) if (object instanceof type) return object;
+  if (object instanceof Error) {
+    const serialized = serializeErrorInto(object, path, state);
+    state.seen.set(object, serialized);
+    return serialized;
+  }
+  if (object instanceof Map) {
+    state.seen.set(object, object);
+    let changed = false;
+    const entries: Array<[unknown, unknown]> = [];
+    for (const [key, item] of object) {
+      const encodedKey = walk(key, `${path}<key>`, state);
+      const encodedItem = walk(item, `${path}.get(${typeof key === 'string' ? JSON.stringify(key) : String(key)})`, state);
+      if (encodedKey !== key || encodedItem !== item) changed = true;
+      entries.push([encodedKey, encodedItem]);
+    }
+    if (!changed) return object;
+    const out = new Map(entries);
+    state.seen.set(object, out);
+    return out;
+  }
+  if (object instanceof Set) {
+    state.seen.set(object, object);
+    let changed = false;
+    const items: unknown[] = [];
+    for (const item of object) {
+      const encoded = walk(item, `${path}<set item>`, state);
+      if (encoded !== item) changed = true;
+      items.push(encoded);
+    }
+    if (!changed) return object;
+    const out = new Set(items);
+    state.seen.set(object, out);
+    return out;
+  }
+  for (const [type, what] of NOT_CLONEABLE) if (object instanceof type) return bad(path, what, state);
+  if (isPortLike(object)) return object;
+
+  // A plain object or a class instance: structured clone copies own enumerable properties.
+  state.seen.set(object, object);
+  let out: Record<string, unknown> | undefined;
+  const source = object as Record<string, unknown>;
+  const keys = Object.keys(source);
+  for (const key of keys) {
+    const item = source[key];
+    if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) continue;
+    const encoded = walk(item, keyPath(path, key), state);
+    if (encoded !== item) {
+      if (out === undefined) {
+        out = { ...source };
+        state.seen.set(object, out);
+      }
+      out[key] = encoded;
+    }
+  }
+  if (Object.prototype.hasOwnProperty.call(source, CODEC_TAG)) {
+    state.special = true;
+    const escaped = { [CODEC_TAG]: 'object', value: { ...(out ?? source) } };
+    delete (escaped.value as Record<string, unknown>)[CODEC_TAG];
+    (escaped as Record<string, unknown>)['tag'] = source[CODEC_TAG];
+    return escaped;
+  }
+  return out ?? object;
+}
+
+function isPortLike(object: object): boolean {
+  const name = object.constructor?.name;
+  return name === 'MessagePort' || name === 'BroadcastChannel' || name === 'X509Certificate' || name === 'KeyObject';
+}
+
+/**
+ * Prepares a value for a trip across a boundary: errors are serialized with everything they carry,
+ * shareable handles describe themselves, and anything that cannot be cloned is refused with its path.
+ *
+ * @param value - what to send.
+ * @param options - the root `path` for messages, and the `share` context of the connection.
+ * @returns the value to send and whether the receiver must {@link decode} it.
+ * @throws {@link NotCloneableError} naming the path of a value that cannot be cloned.
+ * @example
+ * ```ts
+ * import { encode, decode } from '@multiproc/transport';
+ * const { value, special } = encode({ failure: new RangeError('too big') });
+ * const copy = structuredClone(value);
+ * const back = special ? decode(copy) : copy; // { failure: RangeError('too big') }
+ * ```
+ */
+export function encode(value: unknown, options: EncodeOptions = {}): Encoded {
+  const state: EncodeState = { special: false, seen: undefined, share: options.share, lenient: 0 };
+  const out = walk(value, options.path ?? 'value', state);
+  return { value: out, special: state.special };
+}
+
+/**
+ * Serializes an error into a cloneable object that {@link decode} turns back into an error of the same
+ * class (when that class is known on the receiving side) with the same message, stack, cause, members
+ * and own properties. Values inside that cannot be cloned are replaced by a description instead of
+ * failing, so an error can always be reported.
+ *
+ * @param error - the error (or any thrown value).
+ * @returns a cloneable value.
+ * @example
+ * ```ts
+ * import { serializeError, decode } from '@multiproc/transport';
+ * const wire = serializeError(Object.assign(new Error('nope'), { status: 404 }));
+ * const error = decode(structuredClone(wire)) as Error & { status: number };
+ * console.log(error.message, error.status); // nope 404
+ * ```
+ */
+export function serializeError(error: unknown): unknown {
+  const state: EncodeState = { special: false, seen: undefined, share: undefined, lenient: 1 };
+  return walk(error, 'error', state);
+}
+
+/** @internal Thrown by the synchronous decoder when a reviver module is not loaded yet. */
+export class ReviverNotLoaded extends Error {
+  constructor(readonly url: string) {
+    super(`reviver module not loaded: ${url}`);
+  }
+}
+
+const reviverModules = new Map<string, Record<string, unknown>>();
+
+/**
+ * Makes a reviver available without an import, for reviver modules loaded by other means (bundled
+ * code) and for speed. A shareable's module usually calls this for itself at load time.
+ *
+ * @param url - the reviver module URL used in descriptors.
+ * @param name - the export name.
+ * @param reviver - the function.
+ * @example
+ * ```ts
+ * import { registerReviver } from '@multiproc/transport';
+ * registerReviver(import.meta.url, 'reviveFlag', (data) => ({ buffer: data }));
+ * ```
+ */
+export function registerReviver(url: string, name: string, reviver: Reviver): void {
+  let module = reviverModules.get(url);
+  if (!module) {
+    module = {};
+    reviverModules.set(url, module);
+  }
+  module[name] = reviver;
+}
+
+/**
+ * Imports the reviver modules a value needs, so that {@link decode} can run synchronously.
+ *
+ * @param urls - reviver module URLs.
+ * @returns a promise that settles once all are loaded.
+ * @example
+ * ```ts
+ * import { loadRevivers } from '@multiproc/transport';
+ * await loadRevivers([]);
+ * ```
+ */
+export async function loadRevivers(urls: Iterable<string>): Promise<void> {
+  await Promise.all(
+    [...new Set(urls)].map(async (url) => {
+      if (reviverModules.has(url)) return;
+      const namespace = (await import(url)) as Record<string, unknown>;
+      const existing = reviverModules.get(url);
+      reviverModules.set(url, existing ? { ...namespace, ...existing } : namespace);
+    }),
+  );
+}
+
+function reviveError(serialized: SerializedError, context: DecodeState): Error {
+  const registered = lookupErrorClass(serialized.name);
+  const builtin = (globalThis as Record<string, unknown>)[serialized.name];
+  const ctor =
+    registered ??
+    (typeof builtin === 'function' && (builtin === Error || (builtin as { prototype: unknown }).prototype instanceof Error)
+      ? (builtin as new () => Error)
+      : Error);
+  const error = Object.create(ctor.prototype as object) as Error;
+  const define = (key: string | symbol, value: unknown): void => {
+    Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: false });
+  };
+  define('message', serialized.message);
+  if (serialized.stack !== undefined) define('stack', serialized.stack);
+  if (error.name !== serialized.name) define('name', serialized.name);
+  if (serialized.hasCause) define('cause', revive(serialized.cause, context));
+  if (serialized.errors !== undefined) define('errors', revive(serialized.errors, context));
+  if (serialized.multiproc && (error as unknown as Record<symbol, unknown>)[ERROR_MARKER] !== true) {
+    define(ERROR_MARKER, true);
+  }
+  for (const [key, value] of Object.entries(serialized.props)) {
+    if (key === 'name') {
+      define('name', value);
+      continue;
+    }
+    (error as unknown as Record<string, unknown>)[key] = revive(value, context);
+  }
+  return error;
+}
+
+interface DecodeState {
+  context: ReviveContext;
+  seen: Map<object, unknown>;
+}
+
+const NO_CONTEXT: ReviveContext = { capabilities: { sharedMemory: true, transfer: true }, remote: undefined };
+
+function revive(value: unknown, state: DecodeState): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (state.seen.has(value)) return state.seen.get(value);
+  if (Array.isArray(value)) {
+    state.seen.set(value, value);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item !== null && typeof item === 'object') value[i] = revive(item, state);
+    }
+    return value;
+  }
+  if (value instanceof Map) {
+    state.seen.set(value, value);
+    const entries = [...value];
+    value.clear();
+    for (const [key, item] of entries) value.set(revive(key, state), revive(item, state));
+    return value;
+  }
+  if (value instanceof Set) {
+    state.seen.set(value, value);
+    const items = [...value];
+    value.clear();
+    for (const item of items) value.add(revive(item, state));
+    return value;
+  }
+  if (ArrayBuffer.isView(value) || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const record = value as Record<string, unknown>;
+  const tag = record[CODEC_TAG];
+  if (tag === 'error') {
+    const error = reviveError(record as unknown as SerializedError, state);
+    state.seen.set(value, error);
+    return error;
+  }
+  if (tag === 'handle') {
+    const url = record['reviver'] as string;
+    const module = reviverModules.get(url);
+    if (!module) throw new ReviverNotLoaded(url);
+    const reviver = module[record['name'] as string];
+    if (typeof reviver !== 'function') {
+      throw new InvalidArgumentError(`reviver module ${url} has no export named ${String(record['name'])}`);
+    }
+    const handle = (reviver as Reviver)(revive(record['data'], state), state.context);
+    state.seen.set(value, handle);
+    return handle;
+  }
+  if (tag === 'object') {
+    const inner = revive(record['value'], state) as Record<string, unknown>;
+    inner[CODEC_TAG] = revive(record['tag'], state);
+    state.seen.set(value, inner);
+    return inner;
+  }
+  state.seen.set(value, value);
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    if (item !== null && typeof item === 'object') record[key] = revive(item, state);
+  }
+  return value;
+}
+
+/**
+ * Turns what {@link encode} produced (after its trip) back into live values: errors of their own
+ * class, shareable handles revived by their reviver modules. Works in place on the received copy.
+ * Synchronous; when a handle's reviver module is not loaded yet use {@link decodeAsync}.
+ *
+ * @param value - the received value.
+ * @param options - the {@link ReviveContext} of the connection it came through.
+ * @returns the revived value.
+ * @example
+ * ```ts
+ * import { encode, decode } from '@multiproc/transport';
+ * const error = decode(structuredClone(encode(new TypeError('bad')).value)) as Error;
+ * console.log(error instanceof TypeError); // true
+ * ```
+ */
+export function decode(value: unknown, options: DecodeOptions = {}): unknown {
+  return revive(value, { context: options.context ?? NO_CONTEXT, seen: new Map() });
+}
+
+/**
+ * Like {@link decode}, loading any reviver module the value needs first.
+ *
+ * @param value - the received value.
+ * @param options - the {@link ReviveContext} of the connection it came through.
+ * @returns a promise of the revived value.
+ * @example
+ * ```ts
+ * import { encode, decodeAsync } from '@multiproc/transport';
+ * const value = await decodeAsync(structuredClone(encode([new Error('x')]).value));
+ * ```
+ */
+export async function decodeAsync(value: unknown, options: DecodeOptions = {}): Promise<unknown> {
+  await loadRevivers(collectRevivers(value));
+  return decode(value, options);
+}
+
+/** @internal The reviver module URLs a received value refers to that are not loaded yet. */
+export function collectRevivers(value: unknown, found = new Set<string>(), seen = new Set<object>()): Set<string> {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return found;
+  seen.add(value);
+  if (ArrayBuffer.isView(value)) return found;
+  if (Array.isArray(value)) {
+    for (const item of value) collectRevivers(item, found, seen);
+  } else if (value instanceof Map) {
+    for (const [key, item] of value) {
+      collectRevivers(key, found, seen);
+      collectRevivers(item, found, seen);
+    }
+  } else if (value instanceof Set) {
+    for (const item of value) collectRevivers(item, found, seen);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    const record = value as Record<string, unknown>;
+    if (record[CODEC_TAG] === 'handle' && typeof record['reviver'] === 'string' && !reviverModules.has(record['reviver'])) {
+      found.add(record['reviver']);
+    }
+    for (const key of Object.keys(record)) collectRevivers(record[key], found, seen);
+  }
+  return found;
+}

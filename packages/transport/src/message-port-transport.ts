@@ -1,0 +1,65 @@
+/**
+ * A {@link Transport} over a worker_threads `MessagePort` (one end of a `MessageChannel`). Used between
+ * worker threads and the main thread; SharedArrayBuffers sent through it are shared, not copied, and
+ * ArrayBuffers listed in `transfer` move.
+ *
+ * @packageDocumentation
+ */
+import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import { BaseTransport, type TransportCapabilities } from './transport.js';
+
+/**
+ * A {@link Transport} over one end of a worker_threads `MessageChannel`.
+ *
+ * @example
+ * ```ts
+ * import { MessageChannel } from 'node:worker_threads';
+ * import { MessagePortTransport } from '@multiproc/transport';
+ * const { port1, port2 } = new MessageChannel();
+ * const a = new MessagePortTransport(port1);
+ * const b = new MessagePortTransport(port2);
+ * b.onMessage((message) => { console.log(message); a.close(); });
+ * a.send(new Map([['answer', 42]]));
+ * ```
+ */
+export class MessagePortTransport extends BaseTransport {
+  /** Threads share memory and can transfer buffers. */
+  readonly capabilities: TransportCapabilities = { sharedMemory: true, transfer: true };
+  /** The underlying port. */
+  readonly port: MessagePort;
+  #listening = false;
+
+  /**
+   * @param port - one end of a `MessageChannel`; the transport owns it from now on.
+   */
+  constructor(port: MessagePort) {
+    super();
+    this.port = port;
+    port.once('close', () => this.markClosed());
+  }
+
+  protected override get label(): string {
+    return 'MessagePort transport';
+  }
+
+  protected sendNow(message: unknown, transfer: readonly TransferListItem[]): void {
+    this.port.postMessage(message, transfer);
+  }
+
+  protected closeNow(): void {
+    this.port.close();
+  }
+
+  protected override listenersChanged(): void {
+    if (!this.#listening && this.hasMessageListeners && !this.closed) {
+      this.#listening = true;
+      this.port.on('message', (message: unknown) => this.deliver(message));
+    }
+    super.listenersChanged();
+  }
+
+  protected setRef(keepAlive: boolean): void {
+    if (keepAlive) this.port.ref();
+    else this.port.unref();
+  }
+}

@@ -1,0 +1,658 @@
+/**
+ * The one multiplexing layer every multiproc package speaks through. A {@link Multiplexer} wraps a
+ * {@link Transport} and offers numbered channels over it, request/response with ids and typed remote
+ * errors, and the service that lets shareable handles be proxied to their owner (Manager-style). The
+ * pool protocol, the process control messages and every proxy use it; none invents its own format.
+ *
+ * Wire format: every frame is an array `[channel, kind, id, payload, special]`, where `special` says
+ * whether the payload went through the codec's rewriting (so plain payloads are never walked twice).
+ *
+ * @packageDocumentation
+ */
+import {
+  decode,
+  encode,
+  loadRevivers,
+  collectRevivers,
+  ReviverNotLoaded,
+  type RemoteObjects,
+  type ReviveContext,
+  type ServedObject,
+  type ShareContext,
+} from './codec.js';
+import { ClosedError, InvalidArgumentError, MultiprocError, ProtocolError, TimeoutError, AbortError } from './errors.js';
+import { BaseTransport, type Transport, type TransportCapabilities } from './transport.js';
+import type { TransferListItem } from 'node:worker_threads';
+
+/** Channel 0 carries calls to served objects; packages use their own numbers from {@link CHANNELS}. */
+export const SHARE_CHANNEL = 0;
+
+/**
+ * The channel numbers multiproc's own packages use, so that they never collide. Integrators who build on
+ * a {@link Multiplexer} should use numbers from `CHANNELS.user` upward.
+ */
+export const CHANNELS = Object.freeze({
+  /** Calls to served (proxied) objects. */
+  share: SHARE_CHANNEL,
+  /** Process control: start, ready, exit. */
+  process: 1,
+  /** The pool protocol. */
+  pool: 2,
+  /** Channels and queues. */
+  channel: 3,
+  /** Synchronisation primitives. */
+  sync: 4,
+  /** Shared memory. */
+  shared: 5,
+  /** The first number free for users. */
+  user: 16,
+});
+
+const enum Kind {
+  Message = 0,
+  Request = 1,
+  Resolve = 2,
+  Reject = 3,
+  Release = 4,
+  ChannelClose = 5,
+}
+
+type Frame = [channel: number, kind: Kind, id: number, payload: unknown, special: 0 | 1];
+
+/** Options of {@link Multiplexer.send}. */
+export interface MuxSendOptions {
+  /** ArrayBuffers (or ports) to move instead of copy, where the transport can. */
+  transfer?: readonly TransferListItem[];
+  /** The name of the payload in a {@link NotCloneableError}, e.g. `'args'`. */
+  path?: string;
+}
+
+/** Options of {@link Multiplexer.request}. */
+export interface MuxRequestOptions extends MuxSendOptions {
+  /** Reject with a {@link TimeoutError} after this many milliseconds. */
+  timeout?: number;
+  /** Reject with an {@link AbortError} when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+/** What a request handler may return to also transfer buffers with its reply. */
+export interface ReplyWithTransfer {
+  /** The reply value. */
+  readonly value: unknown;
+  /** Buffers to move with it. */
+  readonly transfer: readonly TransferListItem[];
+}
+
+const REPLY_WITH_TRANSFER = Symbol.for('multiproc.replyWithTransfer');
+
+/**
+ * Wraps a handler's reply so its buffers are transferred rather than copied.
+ *
+ * @param value - the reply.
+ * @param transfer - the buffers in it to move.
+ * @returns a marker the multiplexer recognises.
+ * @example
+ * ```ts
+ * import { replyWithTransfer } from '@multiproc/transport';
+ * const bytes = new Uint8Array(1024);
+ * const reply = replyWithTransfer(bytes, [bytes.buffer]);
+ * ```
+ */
+export function replyWithTransfer(value: unknown, transfer: readonly TransferListItem[]): ReplyWithTransfer {
+  return { value, transfer, [REPLY_WITH_TRANSFER]: true } as ReplyWithTransfer;
+}
+
+interface PendingRequest {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  cleanup(): void;
+}
+
+interface ServedEntry {
+  target: ServedObject;
+  refs: number;
+}
+
+type MessageListener = (payload: unknown) => void;
+type RequestHandler = (payload: unknown) => unknown;
+
+/**
+ * Numbered channels and request/response over one {@link Transport}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryTransportPair, Multiplexer } from '@multiproc/transport';
+ * const [a, b] = createMemoryTransportPair();
+ * const client = new Multiplexer(a);
+ * const server = new Multiplexer(b);
+ * server.handle(16, (payload) => (payload as number) * 2);
+ * console.log(await client.request(16, 21)); // 42
+ * client.close();
+ * ```
+ */
+export class Multiplexer {
+  /** The transport this multiplexer owns. */
+  readonly transport: Transport;
+  readonly #listeners = new Map<number, Set<MessageListener>>();
+  readonly #handlers = new Map<number, RequestHandler>();
+  readonly #buffered = new Map<number, Frame[]>();
+  readonly #pending = new Map<number, PendingRequest>();
+  readonly #served = new Map<number, ServedEntry>();
+  readonly #servedIds = new Map<ServedObject, number>();
+  readonly #channelCloseListeners = new Map<number, Set<() => void>>();
+  #nextRequestId = 1;
+  #nextServedId = 1;
+  #decodeQueue: unknown[] | undefined;
+  #closed = false;
+  readonly #shareContext: Omit<ShareContext, 'path'>;
+  readonly #reviveContext: ReviveContext;
+  readonly #finalizer: FinalizationRegistry<number> | undefined;
+  readonly #closeListeners = new Set<() => void>();
+
+  /**
+   * @param transport - the link to multiplex; the multiplexer owns it (closing one closes the other).
+   * @throws {@link InvalidArgumentError} when `transport` is not a Transport.
+   */
+  constructor(transport: Transport) {
+    if (transport === null || typeof transport !== 'object' || transport.specVersion !== 1) {
+      throw new InvalidArgumentError('Multiplexer needs a Transport with specVersion 1');
+    }
+    this.transport = transport;
+    const serve = (target: ServedObject): number => this.#serve(target);
+    this.#shareContext = { capabilities: transport.capabilities, serve };
+    const remote: RemoteObjects = {
+      call: (id, method, args) => this.request(SHARE_CHANNEL, [id, method, args], { path: `${method}() arguments` }),
+      hold: (id, proxy) => this.#finalizer?.register(proxy, id),
+    };
+    this.#reviveContext = { capabilities: transport.capabilities, remote };
+    this.#finalizer =
+      typeof FinalizationRegistry === 'function'
+        ? new FinalizationRegistry<number>((id) => {
+            if (!this.transport.closed) this.#post([SHARE_CHANNEL, Kind.Release, id, undefined, 0]);
+          })
+        : undefined;
+    transport.onMessage((raw) => this.#receive(raw));
+    transport.onClose(() => this.#onTransportClosed());
+    this.#handlers.set(SHARE_CHANNEL, (payload) => this.#callServed(payload));
+  }
+
+  /** The capabilities of the underlying transport. */
+  get capabilities(): TransportCapabilities {
+    return this.transport.capabilities;
+  }
+
+  /** Whether the underlying transport is closed. */
+  get closed(): boolean {
+    return this.#closed || this.transport.closed;
+  }
+
+  /** How many requests await a reply. */
+  get pendingRequests(): number {
+    return this.#pending.size;
+  }
+
+  /** How many objects this side serves to the other. */
+  get servedObjects(): number {
+    return this.#served.size;
+  }
+
+  /**
+   * Sends a one-way message on a channel.
+   *
+   * @param channel - the channel number.
+   * @param payload - any value the codec accepts.
+   * @param options - transfer list and payload name for errors.
+   * @throws {@link NotCloneableError} for a payload that cannot be sent; {@link ClosedError} once closed.
+   */
+  send(channel: number, payload: unknown, options: MuxSendOptions = {}): void {
+    this.#sendFrame(channel, Kind.Message, 0, payload, options);
+  }
+
+  /**
+   * Listens for messages on a channel. Messages that arrived before the first listener are delivered
+   * to it.
+   *
+   * @returns a function that removes the listener.
+   */
+  onMessage(channel: number, listener: (payload: unknown) => void): () => void {
+    let set = this.#listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(channel, set);
+    }
+    set.add(listener);
+    this.#flushBuffered(channel);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  /**
+   * Answers requests on a channel: the handler's return value (or promise) is the reply; a thrown
+   * error (or rejection) rejects the caller's promise with the same error class, message, stack and
+   * properties. One handler per channel.
+   *
+   * @returns a function that removes the handler.
+   * @throws {@link InvalidArgumentError} when the channel already has a handler.
+   */
+  handle(channel: number, handler: (payload: unknown) => unknown): () => void {
+    if (this.#handlers.has(channel)) {
+      throw new InvalidArgumentError(`channel ${channel} already has a request handler`);
+    }
+    this.#handlers.set(channel, handler);
+    this.#flushBuffered(channel);
+    return () => {
+      if (this.#handlers.get(channel) === handler) this.#handlers.delete(channel);
+    };
+  }
+
+  /**
+   * Sends a request and resolves with the reply.
+   *
+   * @param channel - the channel number.
+   * @param payload - the request.
+   * @param options - transfer list, timeout and abort signal.
+   * @returns a promise of the reply; rejects with the remote error, a {@link TimeoutError}, an
+   *   {@link AbortError}, or a {@link ClosedError} if the link closes first.
+   */
+  request<T = unknown>(channel: number, payload: unknown, options: MuxRequestOptions = {}): Promise<T> {
+    const id = this.#nextRequestId++;
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        this.#pending.get(id)?.cleanup();
+        this.#pending.delete(id);
+        reject(new AbortError('the request was aborted', { cause: options.signal?.reason }));
+      };
+      const entry: PendingRequest = {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        cleanup: () => {
+          if (timer) clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      if (options.signal?.aborted) {
+        onAbort();
+        return;
+      }
+      this.#pending.set(id, entry);
+      try {
+        this.#sendFrame(channel, Kind.Request, id, payload, options);
+      } catch (error) {
+        this.#pending.delete(id);
+        reject(error);
+        return;
+      }
+      if (options.timeout !== undefined) {
+        timer = setTimeout(() => {
+          this.#pending.delete(id);
+          entry.cleanup();
+          reject(new TimeoutError(`no reply on channel ${channel} within ${options.timeout} ms`));
+        }, options.timeout);
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * A numbered channel as a {@link Transport} of its own, for code that wants a plain transport.
+   * Closing it closes only that channel (on both sides).
+   *
+   * @param id - the channel number.
+   * @returns a Transport over that channel.
+   */
+  channel(id: number): Transport {
+    return new MuxChannel(this, id);
+  }
+
+  /**
+   * Listens for the link closing.
+   * @returns a function that removes the listener.
+   */
+  onClose(listener: () => void): () => void {
+    if (this.closed) {
+      const timer = setImmediate(listener);
+      return () => clearImmediate(timer);
+    }
+    this.#closeListeners.add(listener);
+    return () => {
+      this.#closeListeners.delete(listener);
+    };
+  }
+
+  /** Closes the multiplexer and its transport; pending requests reject with {@link ClosedError}. */
+  close(): void {
+    if (this.#closed) return;
+    this.transport.close();
+    this.#onTransportClosed();
+  }
+
+  /** Lets the transport keep Node.js alive. */
+  ref(): void {
+    this.transport.ref();
+  }
+
+  /** Stops the transport from keeping Node.js alive. */
+  unref(): void {
+    this.transport.unref();
+  }
+
+  /** @internal */
+  addChannelCloseListener(channel: number, listener: () => void): () => void {
+    let set = this.#channelCloseListeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.#channelCloseListeners.set(channel, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** @internal */
+  closeChannel(channel: number): void {
+    if (!this.closed) this.#post([channel, Kind.ChannelClose, 0, undefined, 0]);
+    this.#fireChannelClose(channel);
+  }
+
+  #fireChannelClose(channel: number): void {
+    const set = this.#channelCloseListeners.get(channel);
+    if (!set) return;
+    this.#channelCloseListeners.delete(channel);
+    for (const listener of set) listener();
+  }
+
+  #sendFrame(channel: number, kind: Kind, id: number, payload: unknown, options: MuxSendOptions): void {
+    if (this.closed) {
+      throw new ClosedError('cannot send: the connection is closed', { code: 'ERR_TRANSPORT_CLOSED' });
+    }
+    const encoded = encode(payload, { path: options.path ?? 'message', share: this.#shareContext });
+    const frame: Frame = [channel, kind, id, encoded.value, encoded.special ? 1 : 0];
+    this.transport.send(frame, options.transfer ?? []);
+  }
+
+  #post(frame: Frame): void {
+    try {
+      this.transport.send(frame);
+    } catch {
+      // The link is gone; nothing to tell.
+    }
+  }
+
+  #receive(raw: unknown): void {
+    if (this.#decodeQueue) {
+      this.#decodeQueue.push(raw);
+      return;
+    }
+    this.#dispatch(raw);
+  }
+
+  #dispatch(raw: unknown): void {
+    if (!Array.isArray(raw) || raw.length !== 5 || typeof raw[0] !== 'number') {
+      // Not ours: another user of the same transport. Ignore it.
+      return;
+    }
+    const frame = raw as Frame;
+    if (frame[4] === 1) {
+      try {
+        frame[3] = decode(frame[3], { context: this.#reviveContext });
+      } catch (error) {
+        if (!(error instanceof ReviverNotLoaded)) throw error;
+        this.#decodeQueue = [raw];
+        void this.#loadAndResume(frame[3]);
+        return;
+      }
+      frame[4] = 0;
+    }
+    this.#route(frame);
+  }
+
+  async #loadAndResume(value: unknown): Promise<void> {
+    try {
+      await loadRevivers(collectRevivers(value));
+    } catch (error) {
+      // A reviver module that cannot load: deliver the failure to the request if there is one.
+      const queue = this.#decodeQueue ?? [];
+      this.#decodeQueue = undefined;
+      const first = queue.shift() as Frame | undefined;
+      if (first && first[1] === Kind.Request) {
+        this.#post(this.#errorFrame(first[0], first[2], error));
+      } else if (first && first[1] === Kind.Resolve) {
+        const pending = this.#pending.get(first[2]);
+        this.#pending.delete(first[2]);
+        pending?.cleanup();
+        pending?.reject(error);
+      } else {
+        process.emitWarning(`multiproc: a handle could not be revived: ${String(error)}`);
+      }
+      for (const raw of queue) this.#receive(raw);
+      return;
+    }
+    const queue = this.#decodeQueue ?? [];
+    this.#decodeQueue = undefined;
+    for (const raw of queue) this.#receive(raw);
+  }
+
+  #route(frame: Frame): void {
+    const [channel, kind, id, payload] = frame;
+    switch (kind) {
+      case Kind.Message: {
+        const listeners = this.#listeners.get(channel);
+        if (!listeners || listeners.size === 0) {
+          this.#buffer(channel, frame);
+          return;
+        }
+        for (const listener of listeners) listener(payload);
+        return;
+      }
+      case Kind.Request: {
+        const handler = this.#handlers.get(channel);
+        if (!handler) {
+          this.#buffer(channel, frame);
+          return;
+        }
+        this.#runHandler(handler, channel, id, payload);
+        return;
+      }
+      case Kind.Resolve:
+      case Kind.Reject: {
+        const pending = this.#pending.get(id);
+        if (!pending) return;
+        this.#pending.delete(id);
+        pending.cleanup();
+        if (kind === Kind.Resolve) pending.resolve(payload);
+        else pending.reject(payload);
+        return;
+      }
+      case Kind.Release:
+        this.#release(id, 1);
+        return;
+      case Kind.ChannelClose:
+        this.#fireChannelClose(channel);
+        return;
+      default:
+        throw new ProtocolError(`unknown frame kind ${String(kind)}`);
+    }
+  }
+
+  #runHandler(handler: RequestHandler, channel: number, id: number, payload: unknown): void {
+    let result: unknown;
+    try {
+      result = handler(payload);
+    } catch (error) {
+      this.#post(this.#errorFrame(channel, id, error));
+      return;
+    }
+    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(
+        (value) => this.#reply(channel, id, value),
+        (error: unknown) => this.#post(this.#errorFrame(channel, id, error)),
+      );
+    } else {
+      this.#reply(channel, id, result);
+    }
+  }
+
+  #reply(channel: number, id: number, value: unknown): void {
+    if (this.closed) return;
+    let transfer: readonly TransferListItem[] = [];
+    if (value !== null && typeof value === 'object' && (value as Record<symbol, unknown>)[REPLY_WITH_TRANSFER] === true) {
+      transfer = (value as ReplyWithTransfer).transfer;
+      value = (value as ReplyWithTransfer).value;
+    }
+    try {
+      this.#sendFrame(channel, Kind.Resolve, id, value, { transfer, path: 'result' });
+    } catch (error) {
+      if (this.closed) return;
+      this.#post(this.#errorFrame(channel, id, error));
+    }
+  }
+
+  #errorFrame(channel: number, id: number, error: unknown): Frame {
+    const encoded = encode(error, { path: 'error', share: this.#shareContext });
+    return [channel, Kind.Reject, id, encoded.value, encoded.special ? 1 : 0];
+  }
+
+  #buffer(channel: number, frame: Frame): void {
+    let list = this.#buffered.get(channel);
+    if (!list) {
+      list = [];
+      this.#buffered.set(channel, list);
+    }
+    list.push(frame);
+  }
+
+  #flushBuffered(channel: number): void {
+    const list = this.#buffered.get(channel);
+    if (!list) return;
+    queueMicrotask(() => {
+      const current = this.#buffered.get(channel);
+      if (!current) return;
+      this.#buffered.delete(channel);
+      const keep: Frame[] = [];
+      for (const frame of current) {
+        const routable =
+          frame[1] === Kind.Message ? (this.#listeners.get(channel)?.size ?? 0) > 0 : this.#handlers.has(channel);
+        if (routable) this.#route(frame);
+        else keep.push(frame);
+      }
+      if (keep.length > 0) this.#buffered.set(channel, keep);
+    });
+  }
+
+  #serve(target: ServedObject): number {
+    let id = this.#servedIds.get(target);
+    if (id === undefined) {
+      id = this.#nextServedId++;
+      this.#servedIds.set(target, id);
+      this.#served.set(id, { target, refs: 0 });
+    }
+    const entry = this.#served.get(id);
+    if (entry) entry.refs++;
+    return id;
+  }
+
+  #release(id: number, count: number): void {
+    const entry = this.#served.get(id);
+    if (!entry) return;
+    entry.refs -= count;
+    if (entry.refs > 0) return;
+    this.#served.delete(id);
+    this.#servedIds.delete(entry.target);
+    entry.target.release?.();
+  }
+
+  #callServed(payload: unknown): unknown {
+    const [id, method, args] = payload as [number, string, unknown[]];
+    const entry = this.#served.get(id);
+    if (!entry) {
+      throw new ClosedError(`the object this proxy stands for (#${id}) is no longer served by its owner`);
+    }
+    return entry.target.call(method, args);
+  }
+
+  #onTransportClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new ClosedError('the connection closed before a reply arrived', { code: 'ERR_TRANSPORT_CLOSED' });
+    for (const pending of this.#pending.values()) {
+      pending.cleanup();
+      pending.reject(error);
+    }
+    this.#pending.clear();
+    for (const id of [...this.#served.keys()]) this.#release(id, Number.POSITIVE_INFINITY);
+    this.#buffered.clear();
+    for (const channel of [...this.#channelCloseListeners.keys()]) this.#fireChannelClose(channel);
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    for (const listener of listeners) listener();
+  }
+}
+
+/** A numbered channel of a {@link Multiplexer} seen as a {@link Transport}. */
+class MuxChannel extends BaseTransport {
+  readonly #mux: Multiplexer;
+  readonly #id: number;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(mux: Multiplexer, id: number) {
+    super();
+    this.#mux = mux;
+    this.#id = id;
+    const offClose = mux.addChannelCloseListener(id, () => {
+      offClose();
+      offMux();
+      this.#unsubscribe?.();
+      this.markClosed();
+    });
+    const offMux = mux.onClose(() => {
+      offClose();
+      this.#unsubscribe?.();
+      this.markClosed();
+    });
+  }
+
+  get capabilities(): TransportCapabilities {
+    return this.#mux.capabilities;
+  }
+
+  protected override get label(): string {
+    return `multiplexed channel ${this.#id}`;
+  }
+
+  protected sendNow(message: unknown, transfer: readonly TransferListItem[]): void {
+    this.#mux.send(this.#id, message, { transfer });
+  }
+
+  protected closeNow(): void {
+    this.#mux.closeChannel(this.#id);
+  }
+
+  protected override listenersChanged(): void {
+    if (!this.#unsubscribe && this.hasMessageListeners && !this.closed) {
+      this.#unsubscribe = this.#mux.onMessage(this.#id, (message) => this.deliver(message));
+    }
+    super.listenersChanged();
+  }
+
+  protected setRef(keepAlive: boolean): void {
+    if (keepAlive) this.#mux.ref();
+  }
+}
+
+/**
+ * Whether `error` is a {@link MultiprocError} (from any copy of the package, or revived from another
+ * thread or process) with the given code.
+ *
+ * @param error - anything caught.
+ * @param code - an error code such as `'ERR_CLOSED'`.
+ * @returns `true` when the codes match.
+ * @example
+ * ```ts
+ * import { ClosedError, hasErrorCode } from '@multiproc/transport';
+ * hasErrorCode(new ClosedError('closed'), 'ERR_CLOSED'); // true
+ * ```
+ */
+export function hasErrorCode(error: unknown, code: string): boolean {
+  return MultiprocError.isInstance(error) && (error as MultiprocError).code === code;
+}
