@@ -394,7 +394,11 @@ export class ReviverNotLoaded extends Error {
   }
 }
 
-const reviverModules = new Map<string, Record<string, unknown>>();
+const REVIVERS = Symbol.for('multiproc.revivers');
+// Shared through globalThis so that two copies of this package (two install paths) see one registry.
+const reviverModules: Map<string, Record<string, unknown>> = ((globalThis as { [REVIVERS]?: Map<string, Record<string, unknown>> })[
+  REVIVERS
+] ??= new Map());
 
 /**
  * Makes a reviver available without an import, for reviver modules loaded by other means (bundled

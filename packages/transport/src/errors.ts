@@ -259,7 +259,9 @@ export class AbortError extends MultiprocError {
 Object.defineProperty(MultiprocError.prototype, ERROR_MARKER, { value: true, enumerable: false });
 
 type ErrorClass = new (...args: never[]) => Error;
-const registry = new Map<string, ErrorClass>();
+const REGISTRY = Symbol.for('multiproc.errorClasses');
+// Shared through globalThis so that two copies of this package see one registry.
+const registry: Map<string, ErrorClass> = ((globalThis as { [REGISTRY]?: Map<string, ErrorClass> })[REGISTRY] ??= new Map());
 
 /**
  * Registers an error class so that an instance of it crossing a thread or process boundary is revived

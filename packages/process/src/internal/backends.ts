@@ -1,0 +1,211 @@
+/**
+ * The parent side of the two runtimes. A backend starts the worker (a `Worker` or a forked child),
+ * connects a Multiplexer to it, and resolves `exited` with Python's exit code once the worker has ended
+ * and everything it printed has been written out.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { inspect } from 'node:util';
+import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
+import { ChildProcessTransport, MessagePortTransport, Multiplexer } from '@multiproc/transport';
+import { ProcessError } from '../errors.js';
+import { BOOT_ENV, BOOT_KEY, type BootInfo } from './boot.js';
+
+/** The Python exit code of a terminate() / kill(). */
+export const EXIT_TERMINATED = -constants.signals.SIGTERM;
+export const EXIT_KILLED = -constants.signals.SIGKILL;
+
+export interface SpawnOptions {
+  readonly boot: BootInfo;
+  readonly env: Record<string, string | undefined> | undefined;
+  readonly execArgv: readonly string[] | undefined;
+  readonly resourceLimits: ResourceLimits | undefined;
+}
+
+export interface Backend {
+  readonly connection: Multiplexer;
+  readonly pid: number | undefined;
+  readonly threadId: number | undefined;
+  /** Resolves with the Python exit code once the worker ended and its output was flushed. */
+  readonly exited: Promise<number>;
+  /** The exit code as soon as the worker ended (before output is flushed), else null. */
+  readonly exitCode: number | null;
+  terminate(): void;
+  kill(): void;
+  /** Whether the worker keeps the parent alive. */
+  setRef(keepAlive: boolean): void;
+}
+
+function streamEnded(stream: Readable | null | undefined): Promise<void> {
+  if (!stream || stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+}
+
+const WORKER_URL = new URL('./bootstrap-thread.js', import.meta.url);
+const CHILD_PATH = fileURLToPath(new URL('./bootstrap-process.js', import.meta.url));
+
+export function startThread(options: SpawnOptions): Backend {
+  const { port1, port2 } = new MessageChannel();
+  let worker: Worker;
+  try {
+    worker = new Worker(WORKER_URL, {
+      workerData: { [BOOT_KEY]: options.boot, port: port2 },
+      transferList: [port2],
+      name: options.boot.name,
+      stdout: true,
+      stderr: true,
+      ...(options.env !== undefined ? { env: options.env } : {}),
+      ...(options.execArgv !== undefined ? { execArgv: [...options.execArgv] } : {}),
+      ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {}),
+    });
+  } catch (error) {
+    port1.close();
+    port2.close();
+    throw new ProcessError(`could not start ${options.boot.name} as a worker thread`, { cause: error });
+  }
+  // Forward what the worker prints, and know when all of it is out.
+  worker.stdout.pipe(process.stdout, { end: false });
+  worker.stderr.pipe(process.stderr, { end: false });
+  const flushed = Promise.all([streamEnded(worker.stdout), streamEnded(worker.stderr)]);
+  const connection = new Multiplexer(new MessagePortTransport(port1));
+  let endedBy: number | undefined;
+  let exitCode: number | null = null;
+  worker.on('error', (error) => {
+    process.stderr.write(`Process ${options.boot.name}:\n${inspect(error)}\n`);
+  });
+  const exited = new Promise<number>((resolve) => {
+    worker.once('exit', (code) => {
+      exitCode = endedBy ?? code;
+      connection.close();
+      void flushed.then(() => resolve(exitCode as number));
+    });
+  });
+  return {
+    connection,
+    pid: process.pid,
+    threadId: worker.threadId,
+    exited,
+    get exitCode() {
+      return exitCode;
+    },
+    terminate() {
+      if (exitCode !== null) return;
+      endedBy ??= EXIT_TERMINATED;
+      void worker.terminate();
+    },
+    kill() {
+      if (exitCode !== null) return;
+      endedBy ??= EXIT_KILLED;
+      void worker.terminate();
+    },
+    setRef(keepAlive) {
+      if (keepAlive) {
+        worker.ref();
+        connection.ref();
+      } else {
+        worker.unref();
+        connection.unref();
+      }
+    },
+  };
+}
+
+/** Child processes still running as daemons: ended when this program exits, as Python does. */
+const daemonChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of daemonChildren) {
+      try {
+        child.kill('SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+function heapFlags(limits: ResourceLimits | undefined): string[] {
+  if (!limits) return [];
+  const flags: string[] = [];
+  if (limits.maxOldGenerationSizeMb !== undefined) flags.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
+  if (limits.maxYoungGenerationSizeMb !== undefined) {
+    flags.push(`--max-semi-space-size=${Math.max(1, Math.floor(limits.maxYoungGenerationSizeMb / 3))}`);
+  }
+  if (limits.stackSizeMb !== undefined) flags.push(`--stack-size=${Math.floor(limits.stackSizeMb * 1024)}`);
+  return flags;
+}
+
+export function startChildProcess(options: SpawnOptions): Backend {
+  let child: ChildProcess;
+  const env = { ...(options.env ?? process.env), [BOOT_ENV]: JSON.stringify(options.boot) };
+  try {
+    child = fork(CHILD_PATH, [], {
+      serialization: 'advanced',
+      env,
+      execArgv: [...(options.execArgv ?? process.execArgv), ...heapFlags(options.resourceLimits)],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+  } catch (error) {
+    throw new ProcessError(`could not start ${options.boot.name} as a child process`, { cause: error });
+  }
+  const connection = new Multiplexer(new ChildProcessTransport(child));
+  let exitCode: number | null = null;
+  if (options.boot.daemon) {
+    installExitHook();
+    daemonChildren.add(child);
+  }
+  const exited = new Promise<number>((resolve) => {
+    const finish = (code: number): void => {
+      if (exitCode !== null) return;
+      exitCode = code;
+      daemonChildren.delete(child);
+      connection.close();
+      resolve(code);
+    };
+    child.once('error', (error) => {
+      if (child.pid === undefined) {
+        process.stderr.write(`Process ${options.boot.name}:\n${inspect(new ProcessError('could not start', { cause: error }))}\n`);
+        finish(1);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      finish(code ?? (signal ? -(constants.signals[signal] ?? 1) : 1));
+    });
+  });
+  return {
+    connection,
+    get pid() {
+      return child.pid;
+    },
+    threadId: 0,
+    exited,
+    get exitCode() {
+      return exitCode;
+    },
+    terminate() {
+      if (exitCode === null) child.kill('SIGTERM');
+    },
+    kill() {
+      if (exitCode === null) child.kill('SIGKILL');
+    },
+    setRef(keepAlive) {
+      if (keepAlive) {
+        child.ref();
+        connection.ref();
+      } else {
+        child.unref();
+        connection.unref();
+      }
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * What a parent tells a new worker about itself before the first message: its name, place in the
+ * process tree, whether it is a daemon, and who its parent is. Travels in `workerData` (threads) or an
+ * environment variable (child processes), which the bootstrap removes at once so that grandchildren the
+ * user starts by other means do not mistake themselves for multiproc workers.
+ */
+import type { Runtime } from '../runtime.js';
+
+/** The marker and boot record a multiproc child process finds in its environment. */
+export const BOOT_ENV = 'MULTIPROC_BOOT';
+/** The workerData key that marks a multiproc worker thread. */
+export const BOOT_KEY = '__multiprocBoot';
+
+export interface BootInfo {
+  readonly name: string;
+  readonly identity: readonly number[];
+  readonly daemon: boolean;
+  readonly runtime: Runtime;
+  readonly parent: { readonly name: string; readonly pid: number; readonly threadId: number };
+}
+
+/** The control messages on CHANNELS.process. */
+export interface StartMessage {
+  readonly type: 'start';
+  readonly target: import('../tasks.js').TaskDescriptor;
+  readonly args: readonly unknown[];
+}

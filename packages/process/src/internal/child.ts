@@ -1,0 +1,58 @@
+/**
+ * The child side of a Process, shared by the thread and process bootstraps: records who we are, opens
+ * the multiplexer to the parent, waits for the start message, resolves the target, runs it, and reports
+ * a failure the way Python does (the error on stderr, exit code 1). When the target is done the link to
+ * the parent stops holding the worker open, so it ends once its own work (timers, sockets) is done.
+ */
+import { inspect } from 'node:util';
+import { threadId } from 'node:worker_threads';
+import { CHANNELS, Multiplexer, type Transport } from '@multiproc/transport';
+import { setChildState } from '../context.js';
+import { resolveTask } from '../tasks.js';
+import type { BootInfo, StartMessage } from './boot.js';
+
+export function printChildError(name: string, error: unknown): void {
+  process.stderr.write(`Process ${name}:\n${inspect(error)}\n`);
+}
+
+export function bootChild(transport: Transport, boot: BootInfo): Multiplexer {
+  // An error nobody caught (in a timer, an event handler): report it as Python does, then end with code 1.
+  process.on('uncaughtException', (error) => {
+    printChildError(boot.name, error);
+    process.exit(1);
+  });
+  const connection = new Multiplexer(transport);
+  setChildState({
+    info: Object.freeze({
+      name: boot.name,
+      pid: process.pid,
+      threadId,
+      runtime: boot.runtime,
+      daemon: boot.daemon,
+      identity: Object.freeze([...boot.identity]),
+    }),
+    parent: boot.parent,
+    connection,
+    childCounter: 0,
+  });
+  const off = connection.onMessage(CHANNELS.process, (message) => {
+    const start = message as StartMessage;
+    if (start?.type !== 'start') return;
+    off();
+    void run(connection, boot, start);
+  });
+  return connection;
+}
+
+async function run(connection: Multiplexer, boot: BootInfo, start: StartMessage): Promise<void> {
+  try {
+    const target = await resolveTask(start.target);
+    await target(...start.args);
+  } catch (error) {
+    process.exitCode = 1;
+    printChildError(boot.name, error);
+  } finally {
+    // Done: the link to the parent no longer keeps this worker alive; it ends when its own work does.
+    connection.unref();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Runtimes: where a {@link Process} (and a pool's workers) run. `'thread'` is a worker thread in this
+ * process (fast to start, shares memory through SharedArrayBuffers); `'process'` is a child process made
+ * with `child_process.fork` (isolated memory, its own heap and crash domain; what Python does).
+ *
+ * @packageDocumentation
+ */
+import { InvalidArgumentError } from '@multiproc/transport';
+
+/** Where a process runs: a worker thread (`'thread'`) or a child process (`'process'`). */
+export type Runtime = 'thread' | 'process';
+
+const STATE = Symbol.for('multiproc.defaultRuntime');
+type Holder = { [STATE]?: Runtime };
+
+/** @internal Validates a runtime name. */
+export function checkRuntime(runtime: unknown, what = 'runtime'): Runtime {
+  if (runtime !== 'thread' && runtime !== 'process') {
+    throw new InvalidArgumentError(`${what} must be 'thread' or 'process', got ${JSON.stringify(runtime)}`);
+  }
+  return runtime;
+}
+
+/**
+ * Sets the runtime that {@link Process} and Pool use when none is given (initially `'thread'`). Python's
+ * closest equivalent is `set_start_method`; the umbrella package's `setStartMethod` calls this.
+ *
+ * @param runtime - `'thread'` or `'process'`.
+ * @throws {@link InvalidArgumentError} for any other value.
+ * @example
+ * ```ts
+ * import { setDefaultRuntime, getDefaultRuntime } from '@multiproc/process';
+ * setDefaultRuntime('process');
+ * console.log(getDefaultRuntime()); // 'process'
+ * setDefaultRuntime('thread');
+ * ```
+ */
+export function setDefaultRuntime(runtime: Runtime): void {
+  (globalThis as Holder)[STATE] = checkRuntime(runtime);
+}
+
+/**
+ * The runtime {@link Process} and Pool use when none is given.
+ *
+ * @returns `'thread'` unless {@link setDefaultRuntime} changed it.
+ * @example
+ * ```ts
+ * import { getDefaultRuntime } from '@multiproc/process';
+ * console.log(getDefaultRuntime()); // 'thread'
+ * ```
+ */
+export function getDefaultRuntime(): Runtime {
+  return (globalThis as Holder)[STATE] ?? 'thread';
+}
