@@ -75,7 +75,8 @@ const REVIVER_NAME = 'reviveTask';
  * ```
  * @see the "Task references" guide.
  */
-export function defineTasks<T extends Record<string, (...args: never[]) => unknown>>(moduleUrl: string, tasks: T): T {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- `any` lets unannotated parameters be typed any, not never
+export function defineTasks<T extends Record<string, (...args: any[]) => unknown>>(moduleUrl: string, tasks: T): T {
   if (typeof moduleUrl !== 'string' || !/^[a-z][a-z0-9+.-]*:/i.test(moduleUrl)) {
     throw new InvalidArgumentError(
       `defineTasks(moduleUrl, tasks) needs the task module's own import.meta.url as its first argument, got ${JSON.stringify(moduleUrl)}`,
@@ -222,6 +223,14 @@ function nameHelper<T>(fn: T, value: string): T {
   return fn;
 }
 
+/**
+ * Helpers that build tools insert into the source of the functions they compile, provided in the scope
+ * of compiled inline tasks: `__name` (esbuild's keepNames, used by tsx and vitest) and Vite's SSR
+ * `import()` rewrite (vitest).
+ */
+const TOOL_HELPER_NAMES = ['__name', '__vite_ssr_dynamic_import__'];
+const TOOL_HELPERS: unknown[] = [nameHelper, (specifier: string) => import(specifier)];
+
 const compiled = new Map<string, (...args: unknown[]) => unknown>();
 
 function compileInline(source: string, name: string): (...args: unknown[]) => unknown {
@@ -229,12 +238,13 @@ function compileInline(source: string, name: string): (...args: unknown[]) => un
   if (cached) return cached;
   let fn: unknown;
   try {
-    // `__name` is the helper esbuild-based tools (tsx, vitest) insert into compiled functions.
-    fn = new Function('__name', `"use strict"; return (${source});`)(nameHelper);
+    fn = new Function(...TOOL_HELPER_NAMES, `"use strict"; return (${source});`)(...TOOL_HELPERS);
   } catch {
     // A method shorthand (`square(n) { ... }`) is not an expression on its own.
     try {
-      fn = new Function('__name', `"use strict"; const o = { ${source} }; return o[Object.keys(o)[0]];`)(nameHelper);
+      fn = new Function(...TOOL_HELPER_NAMES, `"use strict"; const o = { ${source} }; return o[Object.keys(o)[0]];`)(
+        ...TOOL_HELPERS,
+      );
     } catch (error) {
       throw new InvalidArgumentError(`the inline task ${name || '(anonymous)'} could not be compiled in the worker`, {
         cause: error,

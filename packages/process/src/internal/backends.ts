@@ -8,7 +8,6 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
-import type { Readable } from 'node:stream';
 import { ChildProcessTransport, MessagePortTransport, Multiplexer } from '@multiproc/transport';
 import { ProcessError } from '../errors.js';
 import { BOOT_ENV, BOOT_KEY, type BootInfo } from './boot.js';
@@ -38,15 +37,6 @@ export interface Backend {
   setRef(keepAlive: boolean): void;
 }
 
-function streamEnded(stream: Readable | null | undefined): Promise<void> {
-  if (!stream || stream.readableEnded || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', () => resolve());
-  });
-}
-
 const WORKER_URL = new URL('./bootstrap-thread.js', import.meta.url);
 const CHILD_PATH = fileURLToPath(new URL('./bootstrap-process.js', import.meta.url));
 
@@ -58,8 +48,6 @@ export function startThread(options: SpawnOptions): Backend {
       workerData: { [BOOT_KEY]: options.boot, port: port2 },
       transferList: [port2],
       name: options.boot.name,
-      stdout: true,
-      stderr: true,
       ...(options.env !== undefined ? { env: options.env } : {}),
       ...(options.execArgv !== undefined ? { execArgv: [...options.execArgv] } : {}),
       ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {}),
@@ -69,10 +57,9 @@ export function startThread(options: SpawnOptions): Backend {
     port2.close();
     throw new ProcessError(`could not start ${options.boot.name} as a worker thread`, { cause: error });
   }
-  // Forward what the worker prints, and know when all of it is out.
-  worker.stdout.pipe(process.stdout, { end: false });
-  worker.stderr.pipe(process.stderr, { end: false });
-  const flushed = Promise.all([streamEnded(worker.stdout), streamEnded(worker.stderr)]);
+  // What the worker prints is forwarded to our stdout/stderr by Node.js itself, and drained before
+  // 'exit' is emitted, so it is all out by the time join() resolves. (Piping `stdout: true` streams
+  // by hand would keep a daemon's program alive: the stdio port is ref'd again on every read.)
   const connection = new Multiplexer(new MessagePortTransport(port1));
   let endedBy: number | undefined;
   let exitCode: number | null = null;
@@ -83,7 +70,7 @@ export function startThread(options: SpawnOptions): Backend {
     worker.once('exit', (code) => {
       exitCode = endedBy ?? code;
       connection.close();
-      void flushed.then(() => resolve(exitCode as number));
+      resolve(exitCode as number);
     });
   });
   return {
