@@ -1,0 +1,10 @@
+/**
+ * `@multiproc/pool`: Python's `multiprocessing.Pool` for Node.js.
+ *
+ * @packageDocumentation
+ */
+export { Pool } from './pool.js';
+export type { AsyncCallOptions, CallOptions, PoolOptions, PoolTask } from './pool.js';
+export { AsyncResult } from './async-result.js';
+export { PoolBrokenError, WorkerCrashedError } from './errors.js';
+export type { WorkerExit } from './errors.js';

@@ -1,0 +1,39 @@
+/**
+ * The pool protocol, spoken over the `CHANNELS.pool` channel of each worker's multiplexer. Tasks travel
+ * in batches (several per message while a worker is busy) and results come back in batches too. A task
+ * is `[id, fnId, kind, payload]`; functions are described once per worker (`define`) and then named by
+ * number, so an inline function's source crosses only once.
+ */
+import type { TaskDescriptor } from '@multiproc/process';
+
+/** apply: payload is the argument array. */
+export const KIND_APPLY = 0;
+/** map chunk: payload is an array of items, each called as fn(item). */
+export const KIND_MAP = 1;
+/** starmap chunk: payload is an array of argument arrays, each called as fn(...args). */
+export const KIND_STARMAP = 2;
+export type TaskKind = typeof KIND_APPLY | typeof KIND_MAP | typeof KIND_STARMAP;
+
+export type WireTask = [id: number, fnId: number, kind: TaskKind, payload: unknown];
+
+/** Parent -> worker. */
+export type ToWorker =
+  | ['define', fnId: number, descriptor: TaskDescriptor]
+  | ['tasks', tasks: WireTask[], defines: Array<[number, TaskDescriptor]>]
+  | ['exit'];
+
+/** One result: ok = 1 with the value, ok = 0 with the error. */
+export type WireResult = [id: number, ok: 0 | 1, value: unknown];
+
+/** Worker -> parent. `busyMs` is the time spent running the tasks of the batch (for batch sizing). */
+export type FromWorker = ['results', results: WireResult[], busyMs: number] | ['ready'] | ['initFailed', error: unknown];
+
+/** What the worker loop is started with. */
+export interface WorkerConfig {
+  readonly initializer: TaskDescriptor | undefined;
+  readonly initArgs: readonly unknown[];
+  /** Threads only: a counter of started tasks the parent reads if the worker dies. */
+  readonly started: SharedArrayBuffer | undefined;
+  /** Send each result at once (child processes, where the parent cannot see the started counter). */
+  readonly flushEachResult: boolean;
+}

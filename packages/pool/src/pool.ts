@@ -1,0 +1,1121 @@
+/**
+ * `Pool`: Python's `multiprocessing.Pool` for Node.js. A fixed number of workers (threads or child
+ * processes) run tasks: `apply` one call, `map`/`starmap` a function over an iterable in chunks,
+ * `imap`/`imapUnordered` lazily with backpressure, each with an `...Async` variant returning an
+ * {@link AsyncResult}. Unlike Python's Pool it never hangs: a worker that dies mid-task rejects that task
+ * with a {@link WorkerCrashedError}, the tasks queued behind it run elsewhere, and the worker is replaced.
+ *
+ * How it is fast: tasks are queued in the parent and sent in batches, as many per message as a worker can
+ * finish in about two milliseconds (measured as it goes), so a flood of tiny calls costs one message per
+ * batch, while slow tasks go one at a time so that every core stays busy. Maps travel in chunks.
+ *
+ * @packageDocumentation
+ */
+import { constants } from 'node:os';
+import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import {
+  AbortError,
+  CHANNELS,
+  ClosedError,
+  encode,
+  InvalidArgumentError,
+  InvalidStateError,
+  TimeoutError,
+  type Multiplexer,
+} from '@multiproc/transport';
+import {
+  cpuCount,
+  describeTask,
+  getDefaultRuntime,
+  Process,
+  type Runtime,
+  type Task,
+  type TaskDescriptor,
+} from '@multiproc/process';
+import { AsyncResult } from './async-result.js';
+import { PoolBrokenError, WorkerCrashedError } from './errors.js';
+import { Deque } from './internal/deque.js';
+import {
+  KIND_APPLY,
+  KIND_MAP,
+  KIND_STARMAP,
+  type FromWorker,
+  type TaskKind,
+  type ToWorker,
+  type WireResult,
+  type WireTask,
+  type WorkerConfig,
+} from './internal/protocol.js';
+import { poolWorkerTasks } from './worker.js';
+
+/** Options of {@link Pool}. */
+export interface PoolOptions {
+  /** How many workers (default {@link cpuCount}). */
+  processes?: number;
+  /** `'thread'` or `'process'` (default `getDefaultRuntime()`). */
+  runtime?: Runtime;
+  /** Runs once in each worker before its first task; if it throws, the pool is broken. */
+  initializer?: Task;
+  /** Arguments of the initializer. */
+  initArgs?: unknown[];
+  /** Replace a worker after it ran this many tasks (a map chunk counts as one, as in Python). */
+  maxTasksPerChild?: number;
+  /** Reject a task that runs longer than this many milliseconds with a TimeoutError and replace its worker. */
+  taskTimeout?: number;
+  /** Environment variables of the workers. */
+  env?: Record<string, string | undefined>;
+  /** Node.js flags of the workers. */
+  execArgv?: string[];
+  /** Heap and stack limits of each worker. */
+  resourceLimits?: ResourceLimits;
+}
+
+/** Options every pool call takes as its last argument. */
+export interface CallOptions {
+  /** Items per task for map-like calls (default: Python's, `ceil(n / (4 * workers))` for map, 1 for imap). */
+  chunksize?: number;
+  /** Cancels the call: queued work is dropped and the call rejects with an AbortError (cause: the reason). */
+  signal?: AbortSignal;
+  /** Called once per finished chunk with the items done so far and the total (undefined for unsized input). */
+  onProgress?: (done: number, total: number | undefined) => void;
+  /** ArrayBuffers (or typed arrays) in the arguments to move to the worker instead of copying. */
+  transfer?: ReadonlyArray<TransferListItem | ArrayBufferView>;
+}
+
+/** Options of the `...Async` calls: call options plus Python's callbacks. */
+export interface AsyncCallOptions<T> extends CallOptions {
+  /** Called with the result when the call succeeds. */
+  callback?: (value: T) => void;
+  /** Called with the error when the call fails. */
+  errorCallback?: (error: unknown) => void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => unknown;
+/** A task function or a `{ module, name }` reference. */
+export type PoolTask<F extends AnyFn = AnyFn> = F | { readonly module: string; readonly name: string };
+type ResultOf<F> = F extends AnyFn ? Awaited<ReturnType<F>> : unknown;
+type ArgsOf<F> = F extends AnyFn ? Parameters<F> : unknown[];
+type FirstArgOf<F> = F extends (arg: infer A, ...rest: never[]) => unknown ? A : unknown;
+
+const TARGET_BATCH_MS = 2;
+const MAX_BATCH = 4096;
+const EARLY_DEATHS_BEFORE_BROKEN = 3;
+
+/** One user call; receives the outcome of each of its tasks. */
+interface Call {
+  done: boolean;
+  onTask(task: PendingTask, ok: boolean, value: unknown): void;
+  fail(error: unknown): void;
+}
+
+interface PendingTask {
+  readonly id: number;
+  readonly fnId: number;
+  readonly kind: TaskKind;
+  readonly payload: unknown;
+  readonly transfer: TransferListItem[] | undefined;
+  readonly call: Call;
+  readonly index: number;
+  readonly size: number;
+  state: 'queued' | 'sent' | 'done';
+}
+
+interface Slot {
+  readonly process: Process;
+  readonly connection: Multiplexer;
+  readonly started: Int32Array | undefined;
+  readonly outstanding: Deque<PendingTask>;
+  readonly knownFns: Set<number>;
+  ready: boolean;
+  retiring: boolean;
+  exitSent: boolean;
+  sent: number;
+  completed: number;
+  avgTaskMs: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return value !== null && value !== undefined && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && value !== undefined && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+function knownLength(value: unknown): number | undefined {
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return (value as ArrayLike<unknown>).length;
+  if (value instanceof Set || value instanceof Map) return value.size;
+  return undefined;
+}
+
+function checkChunksize(chunksize: unknown): number | undefined {
+  if (chunksize === undefined) return undefined;
+  if (typeof chunksize !== 'number' || !Number.isInteger(chunksize) || chunksize < 1) {
+    throw new InvalidArgumentError(`chunksize must be a positive integer, got ${String(chunksize)}`);
+  }
+  return chunksize;
+}
+
+function toTransferList(list: CallOptions['transfer']): TransferListItem[] | undefined {
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list)) throw new InvalidArgumentError('transfer must be an array of ArrayBuffers or typed arrays');
+  return list.map((item) => (ArrayBuffer.isView(item) ? (item.buffer as ArrayBuffer) : (item as TransferListItem)));
+}
+
+/** The transferables of `list` that `value` refers to (looked for a few levels deep). */
+function transfersIn(value: unknown, list: readonly TransferListItem[], found = new Set<TransferListItem>(), depth = 0): Set<TransferListItem> {
+  if (value === null || typeof value !== 'object' || depth > 4) return found;
+  if (ArrayBuffer.isView(value)) {
+    if (list.includes(value.buffer as ArrayBuffer)) found.add(value.buffer as ArrayBuffer);
+    return found;
+  }
+  if (list.includes(value as TransferListItem)) {
+    found.add(value as TransferListItem);
+    return found;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) transfersIn(item, list, found, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const item of Object.values(value)) transfersIn(item, list, found, depth + 1);
+  }
+  return found;
+}
+
+function signalName(exitCode: number, runtime: Runtime): NodeJS.Signals | undefined {
+  if (runtime !== 'process' || exitCode >= 0) return undefined;
+  const entry = Object.entries(constants.signals).find(([, number]) => number === -exitCode);
+  return entry?.[0] as NodeJS.Signals | undefined;
+}
+
+/**
+ * A pool of workers that run tasks, as Python's `multiprocessing.Pool`.
+ *
+ * @example
+ * ```ts
+ * import { Pool } from '@multiproc/pool';
+ * import tasks from './tasks.js'; // export default defineTasks(import.meta.url, { square: (n: number) => n * n })
+ *
+ * await using pool = new Pool(4);
+ * console.log(await pool.map(tasks.square, [1, 2, 3])); // [1, 4, 9]
+ * for await (const square of pool.imap(tasks.square, [4, 5, 6])) console.log(square);
+ * ```
+ * @see the "Pools" guide.
+ */
+export class Pool {
+  readonly #size: number;
+  readonly #runtime: Runtime;
+  readonly #options: PoolOptions;
+  readonly #initializer: TaskDescriptor | undefined;
+  readonly #initArgs: readonly unknown[];
+  readonly #slots = new Set<Slot>();
+  readonly #queue = new Deque<PendingTask>();
+  readonly #fnIdsByFunction = new WeakMap<object, number>();
+  readonly #fnIdsByKey = new Map<string, number>();
+  readonly #descriptors: TaskDescriptor[] = [];
+  readonly #exitWaiters: Array<() => void> = [];
+  #state: 'running' | 'closed' | 'terminated' | 'broken' = 'running';
+  #brokenError: PoolBrokenError | undefined;
+  #nextTaskId = 1;
+  #unfinished = 0;
+  #pumpScheduled = false;
+  #keepAlive: NodeJS.Timeout | undefined;
+  #earlyDeaths = 0;
+  #workerCounter = 0;
+  #openIterators = 0;
+
+  /**
+   * Starts the workers.
+   *
+   * @param processes - the number of workers, or {@link PoolOptions}.
+   * @throws {@link InvalidArgumentError} for a size below 1, `maxTasksPerChild` below 1, a negative
+   *   `taskTimeout`, an unknown runtime, or an initializer that is not a task.
+   */
+  constructor(processes?: number | PoolOptions) {
+    const options: PoolOptions = typeof processes === 'object' && processes !== null ? processes : processes === undefined ? {} : { processes };
+    const size = options.processes ?? cpuCount();
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
+      throw new InvalidArgumentError(`processes must be a positive integer, got ${String(size)}`);
+    }
+    if (options.maxTasksPerChild !== undefined && (!Number.isInteger(options.maxTasksPerChild) || options.maxTasksPerChild < 1)) {
+      throw new InvalidArgumentError(`maxTasksPerChild must be a positive integer, got ${String(options.maxTasksPerChild)}`);
+    }
+    if (options.taskTimeout !== undefined && (typeof options.taskTimeout !== 'number' || !(options.taskTimeout > 0))) {
+      throw new InvalidArgumentError(`taskTimeout must be a number of milliseconds > 0, got ${String(options.taskTimeout)}`);
+    }
+    if (options.runtime !== undefined && options.runtime !== 'thread' && options.runtime !== 'process') {
+      throw new InvalidArgumentError(`runtime must be 'thread' or 'process', got ${JSON.stringify(options.runtime)}`);
+    }
+    if (options.initArgs !== undefined && !Array.isArray(options.initArgs)) {
+      throw new InvalidArgumentError('initArgs must be an array');
+    }
+    this.#size = size;
+    this.#runtime = options.runtime ?? getDefaultRuntime();
+    this.#options = options;
+    this.#initializer = options.initializer === undefined ? undefined : describeTask(options.initializer, 'initializer');
+    this.#initArgs = options.initArgs ?? [];
+    for (let i = 0; i < size; i++) this.#spawn();
+  }
+
+  /** The number of workers. */
+  get processes(): number {
+    return this.#size;
+  }
+
+  /** The runtime of the workers. */
+  get runtime(): Runtime {
+    return this.#runtime;
+  }
+
+  /** `'running'`, `'closed'`, `'terminated'` or `'broken'`. */
+  get state(): 'running' | 'closed' | 'terminated' | 'broken' {
+    return this.#state;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Public calls
+
+  /**
+   * Runs `fn(...args)` in a worker and resolves with its result, as Python's `apply`.
+   *
+   * @param fn - a `defineTasks` function, a self-contained inline function, or `{ module, name }`.
+   * @param args - its arguments.
+   * @param options - {@link CallOptions}.
+   * @returns a promise of the result; rejects with the task's error (same class, message, properties and
+   *   the worker's stack), a {@link WorkerCrashedError}, a TimeoutError, an AbortError or a PoolBrokenError.
+   * @throws {@link ClosedError} (`ERR_POOL_CLOSED`) after close; NotCloneableError for bad arguments.
+   */
+  apply<F extends AnyFn>(fn: PoolTask<F>, args?: ArgsOf<F>, options: CallOptions = {}): Promise<ResultOf<F>> {
+    return this.#applyResult(fn, args, options).then((value) => value);
+  }
+
+  /**
+   * Like {@link Pool.apply}, returning an {@link AsyncResult} at once; `callback` or `errorCallback` is
+   * called when it settles. Used only through callbacks, it never raises an unhandled rejection.
+   */
+  applyAsync<F extends AnyFn>(fn: PoolTask<F>, args?: ArgsOf<F>, options: AsyncCallOptions<ResultOf<F>> = {}): AsyncResult<ResultOf<F>> {
+    return this.#withCallbacks(this.#applyResult(fn, args, options), options);
+  }
+
+  /**
+   * Calls `fn(item)` for every item, in chunks, and resolves with the results in input order, as
+   * Python's `map`. The iterable is read at once (generators too).
+   *
+   * @param fn - the task.
+   * @param iterable - the items.
+   * @param options - {@link CallOptions}; `chunksize` defaults to `ceil(n / (4 * workers))`.
+   * @returns a promise of the results; rejects with the first error.
+   */
+  map<F extends AnyFn>(fn: PoolTask<F>, iterable: Iterable<FirstArgOf<F>>, options: CallOptions = {}): Promise<Array<ResultOf<F>>> {
+    return this.#mapResult(fn, iterable, options, KIND_MAP).then((value) => value as Array<ResultOf<F>>);
+  }
+
+  /** Like {@link Pool.map}, returning an {@link AsyncResult}; see {@link Pool.applyAsync} for callbacks. */
+  mapAsync<F extends AnyFn>(
+    fn: PoolTask<F>,
+    iterable: Iterable<FirstArgOf<F>>,
+    options: AsyncCallOptions<Array<ResultOf<F>>> = {},
+  ): AsyncResult<Array<ResultOf<F>>> {
+    return this.#withCallbacks(this.#mapResult(fn, iterable, options, KIND_MAP) as AsyncResult<Array<ResultOf<F>>>, options);
+  }
+
+  /**
+   * Like {@link Pool.map}, but each item is an argument list: `fn(...item)`, as Python's `starmap`.
+   */
+  starmap<F extends AnyFn>(fn: PoolTask<F>, iterable: Iterable<ArgsOf<F>>, options: CallOptions = {}): Promise<Array<ResultOf<F>>> {
+    return this.#mapResult(fn, iterable, options, KIND_STARMAP).then((value) => value as Array<ResultOf<F>>);
+  }
+
+  /** Like {@link Pool.starmap}, returning an {@link AsyncResult}. */
+  starmapAsync<F extends AnyFn>(
+    fn: PoolTask<F>,
+    iterable: Iterable<ArgsOf<F>>,
+    options: AsyncCallOptions<Array<ResultOf<F>>> = {},
+  ): AsyncResult<Array<ResultOf<F>>> {
+    return this.#withCallbacks(this.#mapResult(fn, iterable, options, KIND_STARMAP) as AsyncResult<Array<ResultOf<F>>>, options);
+  }
+
+  /**
+   * Calls `fn(item)` for every item, reading the input lazily with a bounded number of items in flight
+   * (backpressure), and yields the results in input order, as Python's `imap`. Accepts async iterables.
+   * Breaking out of the loop cancels what is still queued.
+   *
+   * @param fn - the task.
+   * @param iterable - the items (sync or async iterable).
+   * @param options - {@link CallOptions}; `chunksize` defaults to 1.
+   * @returns an async iterator of results.
+   */
+  imap<F extends AnyFn>(
+    fn: PoolTask<F>,
+    iterable: Iterable<FirstArgOf<F>> | AsyncIterable<FirstArgOf<F>>,
+    options: CallOptions = {},
+  ): AsyncIterableIterator<ResultOf<F>> {
+    return this.#imap(fn, iterable, options, true) as AsyncIterableIterator<ResultOf<F>>;
+  }
+
+  /** Like {@link Pool.imap}, yielding results as they finish rather than in input order. */
+  imapUnordered<F extends AnyFn>(
+    fn: PoolTask<F>,
+    iterable: Iterable<FirstArgOf<F>> | AsyncIterable<FirstArgOf<F>>,
+    options: CallOptions = {},
+  ): AsyncIterableIterator<ResultOf<F>> {
+    return this.#imap(fn, iterable, options, false) as AsyncIterableIterator<ResultOf<F>>;
+  }
+
+  /**
+   * Stops accepting work. Everything already submitted still runs; then the workers exit. Call
+   * {@link Pool.join} to wait for that.
+   */
+  close(): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'closed';
+    this.#pump();
+  }
+
+  /**
+   * Stops the workers at once. Work that has not finished rejects with a ClosedError
+   * (`ERR_POOL_TERMINATED`).
+   *
+   * @returns a promise that resolves once every worker has exited.
+   */
+  terminate(): Promise<void> {
+    if (this.#state !== 'terminated') {
+      this.#state = 'terminated';
+      const error = new ClosedError('the pool was terminated before this task finished', { code: 'ERR_POOL_TERMINATED' });
+      this.#failEverything(error);
+      for (const slot of this.#slots) {
+        if (slot.timer) clearTimeout(slot.timer);
+        slot.process.kill();
+      }
+    }
+    return this.#allExited();
+  }
+
+  /**
+   * Waits for the workers to exit, after {@link Pool.close} or {@link Pool.terminate}.
+   *
+   * @returns a promise that resolves when they have.
+   * @throws {@link InvalidStateError} (synchronously) while the pool is still running.
+   */
+  join(): Promise<void> {
+    if (this.#state === 'running') {
+      throw new InvalidStateError('join() needs the pool to be closed or terminated first: call close() (or terminate())');
+    }
+    return this.#allExited();
+  }
+
+  /** `await using pool = new Pool()`: close, then join (nothing queued is lost). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.join();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Submitting
+
+  #checkOpen(): void {
+    if (this.#state === 'closed' || this.#state === 'terminated') {
+      throw new ClosedError(`the pool is ${this.#state}: no new work can be submitted`, { code: 'ERR_POOL_CLOSED' });
+    }
+  }
+
+  #fnId(fn: unknown): number {
+    if ((typeof fn === 'function' || (typeof fn === 'object' && fn !== null)) && this.#fnIdsByFunction.has(fn as object)) {
+      return this.#fnIdsByFunction.get(fn as object) as number;
+    }
+    const descriptor = describeTask(fn, 'fn');
+    const key = descriptor.kind === 'ref' ? `ref:${descriptor.module}#${descriptor.name}` : `inline:${descriptor.source}`;
+    let id = this.#fnIdsByKey.get(key);
+    if (id === undefined) {
+      id = this.#descriptors.length;
+      this.#descriptors.push(descriptor);
+      this.#fnIdsByKey.set(key, id);
+    }
+    if (typeof fn === 'function') this.#fnIdsByFunction.set(fn, id);
+    return id;
+  }
+
+  #validate(value: unknown, path: string): void {
+    encode(value, {
+      path,
+      share: { capabilities: { sharedMemory: this.#runtime === 'thread', transfer: this.#runtime === 'thread' }, serve: () => 0 },
+    });
+  }
+
+  #enqueue(fnId: number, kind: TaskKind, payload: unknown, call: Call, index: number, size: number, transfer: TransferListItem[] | undefined): PendingTask {
+    const task: PendingTask = { id: this.#nextTaskId++, fnId, kind, payload, transfer, call, index, size, state: 'queued' };
+    this.#queue.push(task);
+    this.#unfinished++;
+    this.#schedulePump();
+    return task;
+  }
+
+  #bindSignal(call: Call, signal: AbortSignal | undefined, tasks: () => Iterable<PendingTask>): void {
+    if (!signal) return;
+    const onAbort = (): void => {
+      this.#cancel(tasks());
+      call.fail(new AbortError('the pool call was aborted', { cause: signal.reason }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const done = call.fail.bind(call);
+    const onTask = call.onTask.bind(call);
+    const detach = (): void => signal.removeEventListener('abort', onAbort);
+    call.fail = (error) => {
+      detach();
+      done(error);
+    };
+    call.onTask = (task, ok, value) => {
+      onTask(task, ok, value);
+      if (call.done) detach();
+    };
+  }
+
+  #rejected<T>(error: unknown): AsyncResult<T> {
+    return new AsyncResult<T>((_, reject) => reject(error));
+  }
+
+  #applyResult<F extends AnyFn>(fn: PoolTask<F>, args: ArgsOf<F> | undefined, options: CallOptions): AsyncResult<ResultOf<F>> {
+    this.#checkOpen();
+    const argList: unknown = args ?? [];
+    if (!Array.isArray(argList)) throw new InvalidArgumentError(`args must be an array, got ${typeof argList}`);
+    const fnId = this.#fnId(fn);
+    this.#validate(argList, 'args');
+    const transfer = toTransferList(options.transfer);
+    if (this.#brokenError) return this.#rejected(this.#brokenError);
+    if (options.signal?.aborted) {
+      return this.#rejected(new AbortError('the pool call was aborted', { cause: options.signal.reason }));
+    }
+    let task: PendingTask | undefined;
+    return new AsyncResult<ResultOf<F>>((resolve, reject) => {
+      const call: Call = {
+        done: false,
+        onTask: (_task, ok, value) => {
+          call.done = true;
+          options.onProgress?.(1, 1);
+          if (ok) resolve(value as ResultOf<F>);
+          else reject(value);
+        },
+        fail: (error) => {
+          call.done = true;
+          reject(error);
+        },
+      };
+      task = this.#enqueue(fnId, KIND_APPLY, argList, call, 0, 1, transfer);
+      this.#bindSignal(call, options.signal, () => (task ? [task] : []));
+    });
+  }
+
+  #mapResult(fn: PoolTask, iterable: Iterable<unknown>, options: CallOptions, kind: TaskKind): AsyncResult<unknown[]> {
+    this.#checkOpen();
+    if (!isIterable(iterable)) throw new InvalidArgumentError('map needs an iterable of items (an array, a Set, a generator...)');
+    const chunksizeOption = checkChunksize(options.chunksize);
+    const fnId = this.#fnId(fn);
+    const items = Array.isArray(iterable) ? iterable : Array.from(iterable);
+    if (kind === KIND_STARMAP) {
+      items.forEach((item, i) => {
+        if (!Array.isArray(item)) throw new InvalidArgumentError(`starmap needs an iterable of argument arrays; item ${i} is not an array`);
+      });
+    }
+    this.#validate(items, 'items');
+    const transfer = toTransferList(options.transfer);
+    if (this.#brokenError) return this.#rejected(this.#brokenError);
+    if (options.signal?.aborted) return this.#rejected(new AbortError('the pool call was aborted', { cause: options.signal.reason }));
+    const total = items.length;
+    if (total === 0) {
+      return new AsyncResult<unknown[]>((resolve) => resolve([]));
+    }
+    const chunksize = chunksizeOption ?? Math.ceil(total / (this.#size * 4));
+    const chunkCount = Math.ceil(total / chunksize);
+    const tasks: PendingTask[] = [];
+    return new AsyncResult<unknown[]>((resolve, reject) => {
+      const parts = new Array<unknown[]>(chunkCount);
+      let chunksDone = 0;
+      let itemsDone = 0;
+      const call: Call = {
+        done: false,
+        onTask: (task, ok, value) => {
+          if (call.done) return;
+          if (!ok) {
+            call.done = true;
+            this.#cancel(tasks);
+            reject(value);
+            return;
+          }
+          parts[task.index] = value as unknown[];
+          chunksDone++;
+          itemsDone += task.size;
+          options.onProgress?.(itemsDone, total);
+          if (chunksDone === chunkCount) {
+            call.done = true;
+            resolve(chunkCount === 1 ? (parts[0] as unknown[]) : ([] as unknown[]).concat(...parts));
+          }
+        },
+        fail: (error) => {
+          if (call.done) return;
+          call.done = true;
+          reject(error);
+        },
+      };
+      for (let c = 0; c < chunkCount; c++) {
+        const chunk = items.slice(c * chunksize, (c + 1) * chunksize);
+        const chunkTransfer = transfer && transfer.length > 0 ? [...transfersIn(chunk, transfer)] : undefined;
+        tasks.push(this.#enqueue(fnId, kind, chunk, call, c, chunk.length, chunkTransfer));
+      }
+      this.#bindSignal(call, options.signal, () => tasks);
+    });
+  }
+
+  #withCallbacks<T>(result: AsyncResult<T>, options: AsyncCallOptions<T>): AsyncResult<T> {
+    if (options.callback || options.errorCallback) {
+      result.then(
+        (value) => options.callback?.(value),
+        (error: unknown) => options.errorCallback?.(error),
+      );
+    }
+    return result;
+  }
+
+  #imap(fn: PoolTask, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: CallOptions, ordered: boolean): AsyncIterableIterator<unknown> {
+    this.#checkOpen();
+    if (!isIterable(iterable) && !isAsyncIterable(iterable)) {
+      throw new InvalidArgumentError('imap needs an iterable or async iterable of items');
+    }
+    const chunksize = checkChunksize(options.chunksize) ?? 1;
+    const fnId = this.#fnId(fn);
+    const transfer = toTransferList(options.transfer);
+    return new IMapIterator(this, {
+      fnId,
+      source: iterable,
+      total: knownLength(iterable),
+      chunksize,
+      ordered,
+      bound: Math.max(4 * this.#size * chunksize, 1024),
+      options,
+      transfer,
+    });
+  }
+
+  /** @internal used by IMapIterator */
+  submitChunk(fnId: number, chunk: unknown[], call: Call, index: number, transfer: TransferListItem[] | undefined): PendingTask {
+    if (this.#brokenError) throw this.#brokenError;
+    if (this.#state === 'terminated') {
+      throw new ClosedError('the pool was terminated before this task finished', { code: 'ERR_POOL_TERMINATED' });
+    }
+    this.#validate(chunk, 'items');
+    return this.#enqueue(fnId, KIND_MAP, chunk, call, index, chunk.length, transfer);
+  }
+
+  /** @internal An imap iterator is open: a closed pool keeps its workers until it ends. */
+  iteratorOpened(): void {
+    this.#openIterators++;
+  }
+
+  /** @internal */
+  iteratorClosed(): void {
+    this.#openIterators--;
+    this.#pump();
+  }
+
+  /** @internal */
+  cancelTasks(tasks: Iterable<PendingTask>): void {
+    this.#cancel(tasks);
+  }
+
+  #cancel(tasks: Iterable<PendingTask>): void {
+    let changed = false;
+    for (const task of tasks) {
+      if (task.state === 'queued') {
+        task.state = 'done';
+        this.#unfinished--;
+        changed = true;
+      }
+    }
+    if (changed) this.#updateKeepAlive();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Workers
+
+  #spawn(): void {
+    const started = this.#runtime === 'thread' ? new SharedArrayBuffer(4) : undefined;
+    const config: WorkerConfig = {
+      initializer: this.#initializer,
+      initArgs: this.#initArgs,
+      started,
+      flushEachResult: this.#runtime === 'process' || this.#options.taskTimeout !== undefined,
+    };
+    const worker = new Process({
+      target: poolWorkerTasks.poolWorker,
+      args: [config],
+      name: `PoolWorker-${++this.#workerCounter}`,
+      runtime: this.#runtime,
+      daemon: true,
+      ...(this.#options.env !== undefined ? { env: this.#options.env } : {}),
+      ...(this.#options.execArgv !== undefined ? { execArgv: this.#options.execArgv } : {}),
+      ...(this.#options.resourceLimits !== undefined ? { resourceLimits: this.#options.resourceLimits } : {}),
+    });
+    worker.start();
+    const connection = worker.connection as Multiplexer;
+    const slot: Slot = {
+      process: worker,
+      connection,
+      started: started ? new Int32Array(started) : undefined,
+      outstanding: new Deque(),
+      knownFns: new Set(),
+      ready: false,
+      retiring: false,
+      exitSent: false,
+      sent: 0,
+      completed: 0,
+      avgTaskMs: Number.NaN,
+      timer: undefined,
+    };
+    this.#slots.add(slot);
+    connection.onMessage(CHANNELS.pool, (message) => this.#onMessage(slot, message as FromWorker));
+    connection.onClose(() => {
+      void worker.join().then((code) => this.#onExit(slot, code ?? 1));
+    });
+  }
+
+  #onMessage(slot: Slot, message: FromWorker): void {
+    switch (message[0]) {
+      case 'results':
+        this.#onResults(slot, message[1], message[2]);
+        return;
+      case 'ready':
+        slot.ready = true;
+        this.#earlyDeaths = 0;
+        this.#pump();
+        return;
+      case 'initFailed':
+        this.#break(new PoolBrokenError('the pool initializer threw in a worker; the pool cannot run tasks', { cause: message[1] }));
+        return;
+    }
+  }
+
+  #onResults(slot: Slot, results: WireResult[], busyMs: number): void {
+    for (const [id, ok, value] of results) {
+      const task = slot.outstanding.shift();
+      if (!task || task.id !== id) {
+        // Out of protocol: should not happen. Put the task back and stop trusting this worker.
+        if (task) slot.outstanding.unshift(task);
+        slot.process.kill();
+        return;
+      }
+      slot.completed++;
+      if (task.state !== 'done') {
+        task.state = 'done';
+        this.#unfinished--;
+        task.call.onTask(task, ok === 1, value);
+      }
+    }
+    if (results.length > 0) {
+      const perTask = busyMs / results.length;
+      slot.avgTaskMs = Number.isNaN(slot.avgTaskMs) ? perTask : slot.avgTaskMs * 0.7 + perTask * 0.3;
+    }
+    this.#armTimeout(slot);
+    const max = this.#options.maxTasksPerChild;
+    if (max !== undefined && slot.completed >= max && slot.outstanding.length === 0) this.#retire(slot);
+    this.#pump();
+    this.#updateKeepAlive();
+  }
+
+  #limit(slot: Slot): number {
+    if (Number.isNaN(slot.avgTaskMs)) return 1;
+    if (slot.avgTaskMs >= 1) return 1;
+    return Math.max(2, Math.min(MAX_BATCH, Math.floor(TARGET_BATCH_MS / Math.max(slot.avgTaskMs, 0.0005))));
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    this.#updateKeepAlive();
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    for (const slot of this.#slots) {
+      if (!slot.ready || slot.retiring) continue;
+      let capacity = this.#limit(slot) - slot.outstanding.length;
+      const max = this.#options.maxTasksPerChild;
+      if (max !== undefined) capacity = Math.min(capacity, max - slot.sent);
+      if (capacity <= 0 || this.#queue.length === 0) continue;
+      const batch: WireTask[] = [];
+      const defines: Array<[number, TaskDescriptor]> = [];
+      const sent: PendingTask[] = [];
+      let transfer: TransferListItem[] | undefined;
+      while (capacity > 0) {
+        const task = this.#queue.shift();
+        if (!task) break;
+        if (task.state !== 'queued') continue;
+        if (!slot.knownFns.has(task.fnId)) {
+          slot.knownFns.add(task.fnId);
+          defines.push([task.fnId, this.#descriptors[task.fnId] as TaskDescriptor]);
+        }
+        task.state = 'sent';
+        batch.push([task.id, task.fnId, task.kind, task.payload]);
+        sent.push(task);
+        slot.outstanding.push(task);
+        if (task.transfer) (transfer ??= []).push(...task.transfer);
+        capacity--;
+      }
+      if (batch.length === 0) continue;
+      slot.sent += batch.length;
+      const wasIdle = slot.outstanding.length === batch.length;
+      try {
+        const message: ToWorker = ['tasks', batch, defines];
+        slot.connection.send(CHANNELS.pool, message, { path: 'task', ...(transfer ? { transfer } : {}) });
+      } catch (error) {
+        // Arguments were checked when submitted; a send can still fail if the worker just died, in
+        // which case the exit handler re-queues these tasks. Anything else fails the tasks.
+        if (slot.connection.closed) continue;
+        for (const task of sent) {
+          slot.outstanding.shift();
+          slot.sent--;
+          if (task.state !== 'done') {
+            task.state = 'done';
+            this.#unfinished--;
+            task.call.onTask(task, false, error);
+          }
+        }
+        continue;
+      }
+      if (wasIdle) this.#armTimeout(slot);
+    }
+    if (this.#state === 'closed' && this.#unfinished === 0 && this.#openIterators === 0) {
+      for (const slot of this.#slots) this.#sendExit(slot);
+    }
+    this.#updateKeepAlive();
+  }
+
+  #armTimeout(slot: Slot): void {
+    const timeout = this.#options.taskTimeout;
+    if (timeout === undefined) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = undefined;
+    const head = slot.outstanding.peek();
+    if (!head) return;
+    slot.timer = setTimeout(() => {
+      slot.timer = undefined;
+      if (slot.outstanding.peek() !== head || head.state === 'done') return;
+      head.state = 'done';
+      this.#unfinished--;
+      head.call.onTask(head, false, new TimeoutError(`the task ran longer than taskTimeout (${timeout} ms); its worker was replaced`));
+      slot.retiring = true;
+      slot.process.kill();
+    }, timeout);
+  }
+
+  #sendExit(slot: Slot): void {
+    if (slot.exitSent || slot.connection.closed) return;
+    slot.exitSent = true;
+    slot.retiring = true;
+    try {
+      slot.connection.send(CHANNELS.pool, ['exit'] satisfies ToWorker);
+    } catch {
+      // already gone
+    }
+  }
+
+  #retire(slot: Slot): void {
+    if (slot.retiring) return;
+    slot.retiring = true;
+    this.#sendExit(slot);
+    if (this.#state === 'running' || this.#unfinished > 0) this.#spawn();
+  }
+
+  #onExit(slot: Slot, exitCode: number): void {
+    if (!this.#slots.delete(slot)) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    const unresolved = slot.outstanding.drain();
+    const expected = slot.exitSent && unresolved.length === 0;
+    if (!expected && this.#state !== 'terminated') {
+      if (!slot.ready && !this.#brokenError) {
+        this.#earlyDeaths++;
+        if (this.#earlyDeaths >= EARLY_DEATHS_BEFORE_BROKEN) {
+          this.#break(
+            new PoolBrokenError(
+              `pool workers keep dying before they are ready (last exit code ${exitCode}); see their output on stderr`,
+            ),
+          );
+        }
+      }
+      this.#recover(slot, unresolved, exitCode);
+      // Replace a worker that crashed or was recycled after a task timeout (a retired one already was).
+      if (!this.#brokenError && !slot.exitSent && (this.#state === 'running' || this.#unfinished > 0 || this.#openIterators > 0)) {
+        this.#spawn();
+      }
+    }
+    this.#pump();
+    if (this.#slots.size === 0) {
+      const waiters = this.#exitWaiters.splice(0);
+      for (const waiter of waiters) waiter();
+    }
+  }
+
+  /** Rejects the tasks a dead worker had started; puts the ones it had not started back in the queue. */
+  #recover(slot: Slot, unresolved: PendingTask[], exitCode: number): void {
+    if (unresolved.length === 0) return;
+    let startedUnresolved: number;
+    if (slot.started) {
+      startedUnresolved = Atomics.load(slot.started, 0) - slot.completed;
+    } else {
+      // Child processes send each result before starting the next task: only the head can have started.
+      startedUnresolved = 1;
+    }
+    startedUnresolved = Math.max(0, Math.min(unresolved.length, startedUnresolved));
+    const exit = { exitCode, signal: signalName(exitCode, this.#runtime) };
+    const how = `${slot.process.name} died with exit code ${exitCode}${exit.signal ? ` (${exit.signal})` : ''}`;
+    for (let i = 0; i < startedUnresolved; i++) {
+      const task = unresolved[i] as PendingTask;
+      if (task.state === 'done') continue;
+      task.state = 'done';
+      this.#unfinished--;
+      const lost = i < startedUnresolved - 1;
+      task.call.onTask(
+        task,
+        false,
+        new WorkerCrashedError(
+          lost
+            ? `${how} after this task finished but before its result was delivered; it is not run again`
+            : `${how} while running this task; the task is not run again and the worker was replaced`,
+          exit,
+        ),
+      );
+    }
+    for (let i = unresolved.length - 1; i >= startedUnresolved; i--) {
+      const task = unresolved[i] as PendingTask;
+      if (task.state === 'done') continue;
+      task.state = 'queued';
+      this.#queue.unshift(task);
+    }
+  }
+
+  #break(error: PoolBrokenError): void {
+    if (this.#brokenError) return;
+    this.#brokenError = error;
+    if (this.#state === 'running') this.#state = 'broken';
+    this.#failEverything(error);
+    for (const slot of this.#slots) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.retiring = true;
+      slot.process.kill();
+    }
+  }
+
+  #failEverything(error: unknown): void {
+    const failed = new Set<Call>();
+    const fail = (task: PendingTask): void => {
+      if (task.state === 'done') return;
+      task.state = 'done';
+      this.#unfinished--;
+      if (!failed.has(task.call)) {
+        failed.add(task.call);
+        task.call.fail(error);
+      }
+    };
+    for (const task of this.#queue.drain()) fail(task);
+    for (const slot of this.#slots) for (const task of slot.outstanding.drain()) fail(task);
+    this.#updateKeepAlive();
+  }
+
+  #allExited(): Promise<void> {
+    if (this.#slots.size === 0) return Promise.resolve();
+    // Someone is waiting: let the pending join keep Node alive until the workers are gone.
+    const hold = setInterval(() => {}, 1 << 30);
+    return new Promise<void>((resolve) => {
+      this.#exitWaiters.push(() => {
+        clearInterval(hold);
+        resolve();
+      });
+    });
+  }
+
+  /** Pending work keeps Node alive; an idle pool does not (its workers are daemons). */
+  #updateKeepAlive(): void {
+    if (this.#unfinished > 0 || this.#pumpScheduled) {
+      this.#keepAlive ??= setInterval(() => {}, 1 << 30);
+    } else if (this.#keepAlive) {
+      clearInterval(this.#keepAlive);
+      this.#keepAlive = undefined;
+    }
+  }
+
+  /** @internal */
+  get [Symbol.toStringTag](): string {
+    return 'Pool';
+  }
+}
+
+interface IMapInit {
+  fnId: number;
+  source: Iterable<unknown> | AsyncIterable<unknown>;
+  total: number | undefined;
+  chunksize: number;
+  ordered: boolean;
+  bound: number;
+  options: CallOptions;
+  transfer: TransferListItem[] | undefined;
+}
+
+/** The lazy iterator behind imap and imapUnordered. */
+class IMapIterator implements AsyncIterableIterator<unknown> {
+  readonly #pool: Pool;
+  readonly #init: IMapInit;
+  readonly #iterator: Iterator<unknown> | AsyncIterator<unknown>;
+  readonly #call: Call;
+  readonly #tasks = new Map<number, PendingTask>();
+  /** ordered: chunk index -> values; unordered: arrival order. */
+  readonly #ready = new Map<number, unknown[]>();
+  readonly #arrived: unknown[][] = [];
+  #buffer: unknown[] = [];
+  #bufferPos = 0;
+  #nextChunk = 0;
+  #nextToYield = 0;
+  #inFlight = 0;
+  #itemsDone = 0;
+  #exhausted = false;
+  #filling = false;
+  #finished = false;
+  #error: { value: unknown } | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(pool: Pool, init: IMapInit) {
+    this.#pool = pool;
+    this.#init = init;
+    this.#iterator = isAsyncIterable(init.source)
+      ? (init.source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : (init.source as Iterable<unknown>)[Symbol.iterator]();
+    pool.iteratorOpened();
+    this.#call = {
+      done: false,
+      onTask: (task, ok, value) => {
+        this.#tasks.delete(task.index);
+        if (this.#finished) return;
+        if (!ok) {
+          this.#fail(value);
+          return;
+        }
+        this.#itemsDone += task.size;
+        init.options.onProgress?.(this.#itemsDone, init.total);
+        if (init.ordered) this.#ready.set(task.index, value as unknown[]);
+        else this.#arrived.push(value as unknown[]);
+        this.#notify();
+      },
+      fail: (error) => this.#fail(error),
+    };
+    const signal = init.options.signal;
+    if (signal) {
+      const onAbort = (): void => this.#fail(new AbortError('the pool call was aborted', { cause: signal.reason }));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+    void this.#fill();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<unknown>> {
+    for (;;) {
+      if (this.#bufferPos < this.#buffer.length) {
+        const value = this.#buffer[this.#bufferPos++];
+        if (this.#bufferPos === this.#buffer.length) {
+          this.#inFlight -= this.#buffer.length;
+          this.#buffer = [];
+          this.#bufferPos = 0;
+          void this.#fill();
+        }
+        return { value, done: false };
+      }
+      if (this.#error) {
+        const error = this.#error.value;
+        this.#error = undefined;
+        this.#finish();
+        throw error;
+      }
+      const next = this.#init.ordered ? this.#ready.get(this.#nextToYield) : this.#arrived.shift();
+      if (next !== undefined) {
+        if (this.#init.ordered) {
+          this.#ready.delete(this.#nextToYield);
+          this.#nextToYield++;
+        }
+        if (next.length === 0) continue;
+        this.#buffer = next;
+        this.#bufferPos = 0;
+        continue;
+      }
+      if (this.#finished || (this.#exhausted && this.#inFlight === 0)) {
+        this.#finish();
+        return { value: undefined, done: true };
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  async return(): Promise<IteratorResult<unknown>> {
+    this.#finish();
+    return { value: undefined, done: true };
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#finished || this.#error) return;
+    this.#error = { value: error };
+    this.#pool.cancelTasks(this.#tasks.values());
+    this.#exhausted = true;
+    this.#notify();
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#call.done = true;
+    this.#pool.cancelTasks(this.#tasks.values());
+    this.#tasks.clear();
+    void this.#iterator.return?.();
+    this.#pool.iteratorClosed();
+    this.#notify();
+  }
+
+  async #fill(): Promise<void> {
+    if (this.#filling) return;
+    this.#filling = true;
+    try {
+      while (!this.#exhausted && !this.#finished && this.#inFlight < this.#init.bound) {
+        const chunk: unknown[] = [];
+        while (chunk.length < this.#init.chunksize) {
+          const step = await this.#iterator.next();
+          if (step.done) {
+            this.#exhausted = true;
+            break;
+          }
+          chunk.push(step.value);
+        }
+        if (this.#finished) return;
+        if (chunk.length === 0) break;
+        const transfer = this.#init.transfer && this.#init.transfer.length > 0 ? [...transfersIn(chunk, this.#init.transfer)] : undefined;
+        const index = this.#nextChunk++;
+        this.#inFlight += chunk.length;
+        this.#tasks.set(index, this.#pool.submitChunk(this.#init.fnId, chunk, this.#call, index, transfer));
+      }
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#filling = false;
+      this.#notify();
+    }
+  }
+}

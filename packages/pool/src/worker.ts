@@ -1,0 +1,194 @@
+/**
+ * The worker side of a Pool: a task (defined with defineTasks, so a worker can import it by URL) that
+ * runs the initializer, then executes the task batches the pool sends, one task at a time as Python's
+ * workers do, and sends the results back in batches.
+ *
+ * @packageDocumentation
+ */
+import { CHANNELS } from '@multiproc/transport';
+import { defineTasks, parentConnection, resolveTask, type TaskDescriptor } from '@multiproc/process';
+import { KIND_APPLY, KIND_MAP, type FromWorker, type ToWorker, type WireResult, type WireTask, type WorkerConfig } from './internal/protocol.js';
+
+/** Results are sent when this many are waiting, or when this much time passed since the last send. */
+const MAX_RESULTS_PER_MESSAGE = 4096;
+const MAX_RESULT_DELAY_MS = 1;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+async function poolWorker(config: WorkerConfig): Promise<void> {
+  const connection = parentConnection();
+  if (!connection) throw new Error('the pool worker loop runs only inside a pool worker');
+  const send = (message: FromWorker): void => connection.send(CHANNELS.pool, message, { path: 'result' });
+
+  if (config.initializer) {
+    try {
+      const init = await resolveTask(config.initializer);
+      await init(...config.initArgs);
+    } catch (error) {
+      send(['initFailed', error]);
+      return;
+    }
+  }
+
+  const descriptors = new Map<number, TaskDescriptor>();
+  const functions = new Map<number, (...args: unknown[]) => unknown>();
+  const started = config.started ? new Int32Array(config.started) : undefined;
+  let startedCount = 0;
+  const queue: WireTask[] = [];
+  let head = 0;
+  let results: WireResult[] = [];
+  let busyMs = 0;
+  let lastFlush = performance.now();
+  let running = false;
+  let exiting = false;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+
+  const flush = (): void => {
+    lastFlush = performance.now();
+    if (results.length === 0) return;
+    const batch = results;
+    results = [];
+    const busy = busyMs;
+    busyMs = 0;
+    try {
+      send(['results', batch, busy]);
+    } catch (error) {
+      // A result that cannot be sent (not cloneable): send each alone, the bad ones as errors.
+      for (const result of batch) {
+        try {
+          send(['results', [result], 0]);
+        } catch (sendError) {
+          send(['results', [[result[0], 0, sendError]], 0]);
+        }
+      }
+      void error;
+    }
+  };
+
+  // Best effort: results finished just before the worker is made to exit still reach the parent.
+  process.once('exit', flush);
+
+  const functionFor = async (fnId: number): Promise<(...args: unknown[]) => unknown> => {
+    const known = functions.get(fnId);
+    if (known) return known;
+    const descriptor = descriptors.get(fnId);
+    if (!descriptor) throw new Error(`pool protocol: unknown function #${fnId}`);
+    const fn = await resolveTask(descriptor);
+    functions.set(fnId, fn);
+    return fn;
+  };
+
+  const settle = (id: number, ok: 0 | 1, value: unknown, t0: number): void => {
+    results.push([id, ok, value]);
+    busyMs += performance.now() - t0;
+  };
+
+  const finishChunk = async (
+    fn: (...args: unknown[]) => unknown,
+    kind: number,
+    items: unknown[],
+    out: unknown[],
+    from: number,
+    pending: PromiseLike<unknown>,
+  ): Promise<unknown[]> => {
+    out[from] = await pending;
+    for (let i = from + 1; i < items.length; i++) {
+      const item = kind === KIND_MAP ? fn(items[i]) : fn(...(items[i] as unknown[]));
+      out[i] = isThenable(item) ? await item : item;
+    }
+    return out;
+  };
+
+  /** Runs one task; returns a promise only when the task (or loading its function) is asynchronous. */
+  const runOne = (task: WireTask): Promise<void> | undefined => {
+    const [id, fnId, kind, payload] = task;
+    const fn = functions.get(fnId);
+    if (!fn) {
+      return functionFor(fnId).then(
+        () => runOne(task),
+        (error: unknown) => settle(id, 0, error, performance.now()),
+      );
+    }
+    const t0 = performance.now();
+    try {
+      if (kind === KIND_APPLY) {
+        const value = fn(...(payload as unknown[]));
+        if (isThenable(value)) {
+          flush();
+          return Promise.resolve(value).then(
+            (resolved) => settle(id, 1, resolved, t0),
+            (error: unknown) => settle(id, 0, error, t0),
+          );
+        }
+        settle(id, 1, value, t0);
+        return undefined;
+      }
+      const items = payload as unknown[];
+      const out = new Array<unknown>(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const item = kind === KIND_MAP ? fn(items[i]) : fn(...(items[i] as unknown[]));
+        if (isThenable(item)) {
+          flush();
+          return finishChunk(fn, kind, items, out, i, item).then(
+            (done) => settle(id, 1, done, t0),
+            (error: unknown) => settle(id, 0, error, t0),
+          );
+        }
+        out[i] = item;
+      }
+      settle(id, 1, out, t0);
+    } catch (error) {
+      settle(id, 0, error, t0);
+    }
+    return undefined;
+  };
+
+  const drain = async (): Promise<void> => {
+    running = true;
+    while (head < queue.length) {
+      const task = queue[head] as WireTask;
+      queue[head++] = undefined as never;
+      if (started) Atomics.store(started, 0, ++startedCount);
+      const pending = runOne(task);
+      if (pending) await pending;
+      if (config.flushEachResult || results.length >= MAX_RESULTS_PER_MESSAGE || performance.now() - lastFlush >= MAX_RESULT_DELAY_MS) {
+        flush();
+      }
+    }
+    queue.length = 0;
+    head = 0;
+    flush();
+    running = false;
+    if (exiting) finish();
+  };
+
+  connection.onMessage(CHANNELS.pool, (message) => {
+    const msg = message as ToWorker;
+    switch (msg[0]) {
+      case 'tasks': {
+        for (const [fnId, descriptor] of msg[2]) descriptors.set(fnId, descriptor);
+        for (const task of msg[1]) queue.push(task);
+        if (!running) void drain();
+        return;
+      }
+      case 'define':
+        descriptors.set(msg[1], msg[2]);
+        return;
+      case 'exit':
+        exiting = true;
+        if (!running) finish();
+        return;
+    }
+  });
+  send(['ready']);
+  await finished;
+  process.removeListener('exit', flush);
+}
+
+/** The pool's worker loop, by reference. @internal */
+export const poolWorkerTasks = defineTasks(import.meta.url, { poolWorker });
