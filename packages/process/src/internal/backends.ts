@@ -37,6 +37,21 @@ export interface Backend {
   setRef(keepAlive: boolean): void;
 }
 
+/** Resolves once the connection has closed by itself (all queued messages delivered), or after a grace period. */
+function drained(connection: Multiplexer): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      connection.close();
+      resolve();
+    }, 2_000);
+    connection.onClose(() => {
+      clearTimeout(timer);
+      connection.close();
+      resolve();
+    });
+  });
+}
+
 const WORKER_URL = new URL('./bootstrap-thread.js', import.meta.url);
 const CHILD_PATH = fileURLToPath(new URL('./bootstrap-process.js', import.meta.url));
 
@@ -69,8 +84,9 @@ export function startThread(options: SpawnOptions): Backend {
   const exited = new Promise<number>((resolve) => {
     worker.once('exit', (code) => {
       exitCode = endedBy ?? code;
-      connection.close();
-      resolve(exitCode as number);
+      // Messages the worker sent before it ended are still queued on our port: let them be delivered
+      // (the port closes after them) before reporting the exit.
+      void drained(connection).then(() => resolve(exitCode as number));
     });
   });
   return {
@@ -152,8 +168,10 @@ export function startChildProcess(options: SpawnOptions): Backend {
     daemonChildren.add(child);
   }
   const exited = new Promise<number>((resolve) => {
+    let done = false;
     const finish = (code: number): void => {
-      if (exitCode !== null) return;
+      if (done) return;
+      done = true;
       exitCode = code;
       daemonChildren.delete(child);
       connection.close();
@@ -166,7 +184,10 @@ export function startChildProcess(options: SpawnOptions): Backend {
       }
     });
     child.once('exit', (code, signal) => {
-      finish(code ?? (signal ? -(constants.signals[signal] ?? 1) : 1));
+      const result = code ?? (signal ? -(constants.signals[signal] ?? 1) : 1);
+      exitCode = result;
+      // 'exit' can come before the last IPC messages were read: report it once the channel is drained.
+      void drained(connection).then(() => finish(result));
     });
   });
   return {
