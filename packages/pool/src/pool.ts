@@ -42,8 +42,8 @@ import {
   type FromWorker,
   type TaskKind,
   type ToWorker,
-  type WireResult,
-  type WireTask,
+  type WireResults,
+  type WireTasks,
   type WorkerConfig,
 } from './internal/protocol.js';
 import { poolWorkerTasks } from './worker.js';
@@ -100,6 +100,7 @@ type FirstArgOf<F> = F extends (arg: infer A, ...rest: never[]) => unknown ? A :
 
 const TARGET_BATCH_MS = 2;
 const MAX_BATCH = 4096;
+const PREFETCH_BELOW_MS = 10;
 const EARLY_DEATHS_BEFORE_BROKEN = 3;
 
 /** One user call; receives the outcome of each of its tasks. */
@@ -107,6 +108,28 @@ interface Call {
   done: boolean;
   onTask(task: PendingTask, ok: boolean, value: unknown): void;
   fail(error: unknown): void;
+}
+
+/** The call behind one apply (a class, not closures: applies come by the hundred thousand). */
+class ApplyCall implements Call {
+  done = false;
+  constructor(
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly onProgress: CallOptions['onProgress'],
+  ) {}
+
+  onTask(_task: PendingTask, ok: boolean, value: unknown): void {
+    this.done = true;
+    this.onProgress?.(1, 1);
+    if (ok) this.resolve(value);
+    else this.reject(value);
+  }
+
+  fail(error: unknown): void {
+    this.done = true;
+    this.reject(error);
+  }
 }
 
 interface PendingTask {
@@ -118,6 +141,8 @@ interface PendingTask {
   readonly call: Call;
   readonly index: number;
   readonly size: number;
+  /** The payload holds something the codec rewrites (a shareable handle, an error). */
+  readonly special: boolean;
   state: 'queued' | 'sent' | 'done';
 }
 
@@ -287,7 +312,8 @@ export class Pool {
    * @throws {@link ClosedError} (`ERR_POOL_CLOSED`) after close; NotCloneableError for bad arguments.
    */
   apply<F extends AnyFn>(fn: PoolTask<F>, args?: ArgsOf<F>, options: CallOptions = {}): Promise<ResultOf<F>> {
-    return this.#applyResult(fn, args, options).then((value) => value);
+    const submit = this.#prepareApply(fn, args, options);
+    return new Promise<ResultOf<F>>((resolve, reject) => submit(resolve as (value: unknown) => void, reject));
   }
 
   /**
@@ -295,7 +321,8 @@ export class Pool {
    * called when it settles. Used only through callbacks, it never raises an unhandled rejection.
    */
   applyAsync<F extends AnyFn>(fn: PoolTask<F>, args?: ArgsOf<F>, options: AsyncCallOptions<ResultOf<F>> = {}): AsyncResult<ResultOf<F>> {
-    return this.#withCallbacks(this.#applyResult(fn, args, options), options);
+    const submit = this.#prepareApply(fn, args, options);
+    return this.#withCallbacks(new AsyncResult<ResultOf<F>>((resolve, reject) => submit(resolve as (value: unknown) => void, reject)), options);
   }
 
   /**
@@ -436,15 +463,25 @@ export class Pool {
     return id;
   }
 
-  #validate(value: unknown, path: string): void {
-    encode(value, {
+  /** Checks that `value` can be sent (throws NotCloneableError naming its path); returns whether it is special. */
+  #validate(value: unknown, path: string): boolean {
+    return encode(value, {
       path,
       share: { capabilities: { sharedMemory: this.#runtime === 'thread', transfer: this.#runtime === 'thread' }, serve: () => 0 },
-    });
+    }).special;
   }
 
-  #enqueue(fnId: number, kind: TaskKind, payload: unknown, call: Call, index: number, size: number, transfer: TransferListItem[] | undefined): PendingTask {
-    const task: PendingTask = { id: this.#nextTaskId++, fnId, kind, payload, transfer, call, index, size, state: 'queued' };
+  #enqueue(
+    fnId: number,
+    kind: TaskKind,
+    payload: unknown,
+    special: boolean,
+    call: Call,
+    index: number,
+    size: number,
+    transfer: TransferListItem[] | undefined,
+  ): PendingTask {
+    const task: PendingTask = { id: this.#nextTaskId++, fnId, kind, payload, special, transfer, call, index, size, state: 'queued' };
     this.#queue.push(task);
     this.#unfinished++;
     this.#schedulePump();
@@ -475,35 +512,28 @@ export class Pool {
     return new AsyncResult<T>((_, reject) => reject(error));
   }
 
-  #applyResult<F extends AnyFn>(fn: PoolTask<F>, args: ArgsOf<F> | undefined, options: CallOptions): AsyncResult<ResultOf<F>> {
+  /** Checks an apply call at once (so errors throw synchronously) and returns how to submit it. */
+  #prepareApply(fn: PoolTask, args: unknown, options: CallOptions): (resolve: (value: unknown) => void, reject: (error: unknown) => void) => void {
     this.#checkOpen();
     const argList: unknown = args ?? [];
     if (!Array.isArray(argList)) throw new InvalidArgumentError(`args must be an array, got ${typeof argList}`);
     const fnId = this.#fnId(fn);
-    this.#validate(argList, 'args');
+    const special = this.#validate(argList, 'args');
     const transfer = toTransferList(options.transfer);
-    if (this.#brokenError) return this.#rejected(this.#brokenError);
-    if (options.signal?.aborted) {
-      return this.#rejected(new AbortError('the pool call was aborted', { cause: options.signal.reason }));
-    }
-    let task: PendingTask | undefined;
-    return new AsyncResult<ResultOf<F>>((resolve, reject) => {
-      const call: Call = {
-        done: false,
-        onTask: (_task, ok, value) => {
-          call.done = true;
-          options.onProgress?.(1, 1);
-          if (ok) resolve(value as ResultOf<F>);
-          else reject(value);
-        },
-        fail: (error) => {
-          call.done = true;
-          reject(error);
-        },
-      };
-      task = this.#enqueue(fnId, KIND_APPLY, argList, call, 0, 1, transfer);
-      this.#bindSignal(call, options.signal, () => (task ? [task] : []));
-    });
+    return (resolve, reject) => {
+      if (this.#brokenError) {
+        reject(this.#brokenError);
+        return;
+      }
+      const signal = options.signal;
+      if (signal?.aborted) {
+        reject(new AbortError('the pool call was aborted', { cause: signal.reason }));
+        return;
+      }
+      const call = new ApplyCall(resolve, reject, options.onProgress);
+      const task = this.#enqueue(fnId, KIND_APPLY, argList, special, call, 0, 1, transfer);
+      if (signal) this.#bindSignal(call, signal, () => [task]);
+    };
   }
 
   #mapResult(fn: PoolTask, iterable: Iterable<unknown>, options: CallOptions, kind: TaskKind): AsyncResult<unknown[]> {
@@ -517,7 +547,7 @@ export class Pool {
         if (!Array.isArray(item)) throw new InvalidArgumentError(`starmap needs an iterable of argument arrays; item ${i} is not an array`);
       });
     }
-    this.#validate(items, 'items');
+    const special = this.#validate(items, 'items');
     const transfer = toTransferList(options.transfer);
     if (this.#brokenError) return this.#rejected(this.#brokenError);
     if (options.signal?.aborted) return this.#rejected(new AbortError('the pool call was aborted', { cause: options.signal.reason }));
@@ -560,7 +590,7 @@ export class Pool {
       for (let c = 0; c < chunkCount; c++) {
         const chunk = items.slice(c * chunksize, (c + 1) * chunksize);
         const chunkTransfer = transfer && transfer.length > 0 ? [...transfersIn(chunk, transfer)] : undefined;
-        tasks.push(this.#enqueue(fnId, kind, chunk, call, c, chunk.length, chunkTransfer));
+        tasks.push(this.#enqueue(fnId, kind, chunk, special, call, c, chunk.length, chunkTransfer));
       }
       this.#bindSignal(call, options.signal, () => tasks);
     });
@@ -602,8 +632,8 @@ export class Pool {
     if (this.#state === 'terminated') {
       throw new ClosedError('the pool was terminated before this task finished', { code: 'ERR_POOL_TERMINATED' });
     }
-    this.#validate(chunk, 'items');
-    return this.#enqueue(fnId, KIND_MAP, chunk, call, index, chunk.length, transfer);
+    const special = this.#validate(chunk, 'items');
+    return this.#enqueue(fnId, KIND_MAP, chunk, special, call, index, chunk.length, transfer);
   }
 
   /** @internal An imap iterator is open: a closed pool keeps its workers until it ends. */
@@ -694,8 +724,12 @@ export class Pool {
     }
   }
 
-  #onResults(slot: Slot, results: WireResult[], busyMs: number): void {
-    for (const [id, ok, value] of results) {
+  #onResults(slot: Slot, results: WireResults, busyMs: number): void {
+    const count = results.length / 3;
+    for (let r = 0; r < results.length; r += 3) {
+      const id = results[r] as number;
+      const ok = results[r + 1] as number;
+      const value = results[r + 2];
       const task = slot.outstanding.shift();
       if (!task || task.id !== id) {
         // Out of protocol: should not happen. Put the task back and stop trusting this worker.
@@ -710,8 +744,8 @@ export class Pool {
         task.call.onTask(task, ok === 1, value);
       }
     }
-    if (results.length > 0) {
-      const perTask = busyMs / results.length;
+    if (count > 0) {
+      const perTask = busyMs / count;
       slot.avgTaskMs = Number.isNaN(slot.avgTaskMs) ? perTask : slot.avgTaskMs * 0.7 + perTask * 0.3;
     }
     this.#armTimeout(slot);
@@ -721,9 +755,15 @@ export class Pool {
     this.#updateKeepAlive();
   }
 
+  /**
+   * How many tasks a worker may hold: enough to keep it busy for about TARGET_BATCH_MS, so a flood of
+   * tiny tasks costs one message per batch; two for short tasks (the next one rides in while the current
+   * one runs); one for long tasks, so that the last tasks of a map spread over every worker.
+   */
   #limit(slot: Slot): number {
     if (Number.isNaN(slot.avgTaskMs)) return 1;
-    if (slot.avgTaskMs >= 1) return 1;
+    if (slot.avgTaskMs >= PREFETCH_BELOW_MS) return 1;
+    if (slot.avgTaskMs >= TARGET_BATCH_MS / 2) return 2;
     return Math.max(2, Math.min(MAX_BATCH, Math.floor(TARGET_BATCH_MS / Math.max(slot.avgTaskMs, 0.0005))));
   }
 
@@ -744,7 +784,8 @@ export class Pool {
       const max = this.#options.maxTasksPerChild;
       if (max !== undefined) capacity = Math.min(capacity, max - slot.sent);
       if (capacity <= 0 || this.#queue.length === 0) continue;
-      const batch: WireTask[] = [];
+      const batch: WireTasks = [];
+      let plain = true;
       const defines: Array<[number, TaskDescriptor]> = [];
       const sent: PendingTask[] = [];
       let transfer: TransferListItem[] | undefined;
@@ -757,18 +798,19 @@ export class Pool {
           defines.push([task.fnId, this.#descriptors[task.fnId] as TaskDescriptor]);
         }
         task.state = 'sent';
-        batch.push([task.id, task.fnId, task.kind, task.payload]);
+        batch.push(task.id, task.fnId, task.kind, task.payload);
+        if (task.special) plain = false;
         sent.push(task);
         slot.outstanding.push(task);
         if (task.transfer) (transfer ??= []).push(...task.transfer);
         capacity--;
       }
-      if (batch.length === 0) continue;
-      slot.sent += batch.length;
-      const wasIdle = slot.outstanding.length === batch.length;
+      if (sent.length === 0) continue;
+      slot.sent += sent.length;
+      const wasIdle = slot.outstanding.length === sent.length;
       try {
         const message: ToWorker = ['tasks', batch, defines];
-        slot.connection.send(CHANNELS.pool, message, { path: 'task', ...(transfer ? { transfer } : {}) });
+        slot.connection.send(CHANNELS.pool, message, { path: 'task', plain, ...(transfer ? { transfer } : {}) });
       } catch (error) {
         // Arguments were checked when submitted; a send can still fail if the worker just died, in
         // which case the exit handler re-queues these tasks. Anything else fails the tasks.

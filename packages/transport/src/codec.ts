@@ -162,7 +162,8 @@ const NOT_CLONEABLE: Array<[abstract new (...args: never[]) => unknown, string]>
 
 interface EncodeState {
   special: boolean;
-  seen: Map<object, unknown> | undefined;
+  /** The objects being walked (ancestors of the current value), to stop at cycles. */
+  stack: object[];
   share: Omit<ShareContext, 'path'> | undefined;
   lenient: number;
 }
@@ -248,40 +249,37 @@ function walk(value: unknown, path: string, state: EncodeState): unknown {
   }
   if (value === null) return value;
   const object = value as object;
-  if (state.seen === undefined) state.seen = new Map();
-  else if (state.seen.has(object)) return state.seen.get(object);
+  // A cycle: structured clone keeps it; there is nothing more to rewrite on this path.
+  if (state.stack.includes(object)) return object;
 
   if (typeof (object as Partial<Shareable>)[describeShareable] === 'function') {
-    const described = describe(object as Shareable, path, state);
-    state.seen.set(object, described);
-    return described;
+    return describe(object as Shareable, path, state);
   }
   if (Array.isArray(object)) {
-    state.seen.set(object, object);
+    state.stack.push(object);
     let out: unknown[] = object;
     for (let i = 0; i < object.length; i++) {
       const item: unknown = object[i];
       if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) continue;
       const encoded = walk(item, `${path}[${i}]`, state);
       if (encoded !== item) {
-        if (out === object) {
-          out = object.slice();
-          state.seen.set(object, out);
-        }
+        if (out === object) out = object.slice();
         out[i] = encoded;
       }
     }
+    state.stack.pop();
     return out;
   }
   if (ArrayBuffer.isView(object)) return object;
   for (const type of PASS_THROUGH) if (object instanceof type) return object;
   if (object instanceof Error) {
+    state.stack.push(object);
     const serialized = serializeErrorInto(object, path, state);
-    state.seen.set(object, serialized);
+    state.stack.pop();
     return serialized;
   }
   if (object instanceof Map) {
-    state.seen.set(object, object);
+    state.stack.push(object);
     let changed = false;
     const entries: Array<[unknown, unknown]> = [];
     for (const [key, item] of object) {
@@ -290,13 +288,11 @@ function walk(value: unknown, path: string, state: EncodeState): unknown {
       if (encodedKey !== key || encodedItem !== item) changed = true;
       entries.push([encodedKey, encodedItem]);
     }
-    if (!changed) return object;
-    const out = new Map(entries);
-    state.seen.set(object, out);
-    return out;
+    state.stack.pop();
+    return changed ? new Map(entries) : object;
   }
   if (object instanceof Set) {
-    state.seen.set(object, object);
+    state.stack.push(object);
     let changed = false;
     const items: unknown[] = [];
     for (const item of object) {
@@ -304,31 +300,27 @@ function walk(value: unknown, path: string, state: EncodeState): unknown {
       if (encoded !== item) changed = true;
       items.push(encoded);
     }
-    if (!changed) return object;
-    const out = new Set(items);
-    state.seen.set(object, out);
-    return out;
+    state.stack.pop();
+    return changed ? new Set(items) : object;
   }
   for (const [type, what] of NOT_CLONEABLE) if (object instanceof type) return bad(path, what, state);
   if (isPortLike(object)) return object;
 
   // A plain object or a class instance: structured clone copies own enumerable properties.
-  state.seen.set(object, object);
+  state.stack.push(object);
   let out: Record<string, unknown> | undefined;
   const source = object as Record<string, unknown>;
-  const keys = Object.keys(source);
-  for (const key of keys) {
+  for (const key in source) {
+    if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
     const item = source[key];
     if (item === null || (typeof item !== 'object' && typeof item !== 'function' && typeof item !== 'symbol')) continue;
     const encoded = walk(item, keyPath(path, key), state);
     if (encoded !== item) {
-      if (out === undefined) {
-        out = { ...source };
-        state.seen.set(object, out);
-      }
+      out ??= { ...source };
       out[key] = encoded;
     }
   }
+  state.stack.pop();
   if (Object.prototype.hasOwnProperty.call(source, CODEC_TAG)) {
     state.special = true;
     const escaped = { [CODEC_TAG]: 'object', value: { ...(out ?? source) } };
@@ -361,7 +353,7 @@ function isPortLike(object: object): boolean {
  * ```
  */
 export function encode(value: unknown, options: EncodeOptions = {}): Encoded {
-  const state: EncodeState = { special: false, seen: undefined, share: options.share, lenient: 0 };
+  const state: EncodeState = { special: false, stack: [], share: options.share, lenient: 0 };
   const out = walk(value, options.path ?? 'value', state);
   return { value: out, special: state.special };
 }
@@ -383,7 +375,7 @@ export function encode(value: unknown, options: EncodeOptions = {}): Encoded {
  * ```
  */
 export function serializeError(error: unknown): unknown {
-  const state: EncodeState = { special: false, seen: undefined, share: undefined, lenient: 1 };
+  const state: EncodeState = { special: false, stack: [], share: undefined, lenient: 1 };
   return walk(error, 'error', state);
 }
 

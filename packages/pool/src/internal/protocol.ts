@@ -14,19 +14,20 @@ export const KIND_MAP = 1;
 export const KIND_STARMAP = 2;
 export type TaskKind = typeof KIND_APPLY | typeof KIND_MAP | typeof KIND_STARMAP;
 
-export type WireTask = [id: number, fnId: number, kind: TaskKind, payload: unknown];
+/** Tasks travel flat, four slots each: `[id, fnId, kind, payload, id, fnId, kind, payload, ...]`. */
+export type WireTasks = unknown[];
 
 /** Parent -> worker. */
 export type ToWorker =
   | ['define', fnId: number, descriptor: TaskDescriptor]
-  | ['tasks', tasks: WireTask[], defines: Array<[number, TaskDescriptor]>]
+  | ['tasks', tasks: WireTasks, defines: Array<[number, TaskDescriptor]>]
   | ['exit'];
 
-/** One result: ok = 1 with the value, ok = 0 with the error. */
-export type WireResult = [id: number, ok: 0 | 1, value: unknown];
+/** Results travel flat, three slots each: `[id, ok, value, ...]` (ok = 1 with the value, 0 with the error). */
+export type WireResults = unknown[];
 
 /** Worker -> parent. `busyMs` is the time spent running the tasks of the batch (for batch sizing). */
-export type FromWorker = ['results', results: WireResult[], busyMs: number] | ['ready'] | ['initFailed', error: unknown];
+export type FromWorker = ['results', results: WireResults, busyMs: number] | ['ready'] | ['initFailed', error: unknown];
 
 /** What the worker loop is started with. */
 export interface WorkerConfig {
