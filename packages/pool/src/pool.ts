@@ -96,7 +96,7 @@ type AnyFn = (...args: any[]) => unknown;
 export type PoolTask<F extends AnyFn = AnyFn> = F | { readonly module: string; readonly name: string };
 type ResultOf<F> = F extends AnyFn ? Awaited<ReturnType<F>> : unknown;
 type ArgsOf<F> = F extends AnyFn ? Parameters<F> : unknown[];
-type FirstArgOf<F> = F extends (arg: infer A, ...rest: never[]) => unknown ? A : unknown;
+type FirstArgOf<F> = F extends (...args: infer P) => unknown ? (P extends [] ? unknown : P[0]) : unknown;
 
 const TARGET_BATCH_MS = 2;
 const MAX_BATCH = 4096;

@@ -1,0 +1,365 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AbortError, ClosedError, InvalidArgumentError, InvalidStateError, NotCloneableError, TimeoutError } from '@multiproc/transport';
+import { AsyncResult, Pool } from '@multiproc/pool';
+import tasks, { more } from './fixtures/tasks.js';
+import { RUNTIMES, counts, runScript, tempDir } from './helpers.js';
+
+const pools: Pool[] = [];
+function pool(options: ConstructorParameters<typeof Pool>[0]): Pool {
+  const created = new Pool(options);
+  pools.push(created);
+  return created;
+}
+
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.terminate()));
+});
+
+describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
+  it('apply, map, starmap, imap and imapUnordered compute the right results', async () => {
+    const p = pool({ processes: 2, runtime });
+    expect(await p.apply(tasks.add, [2, 3])).toBe(5);
+    expect(await p.apply((a: number, b: number) => a * b, [6, 7])).toBe(42);
+    expect(await p.map(tasks.square, [1, 2, 3, 4])).toEqual([1, 4, 9, 16]);
+    expect(await p.starmap(tasks.add, [[1, 2], [3, 4], [5, 6]])).toEqual([3, 7, 11]);
+    const ordered: number[] = [];
+    for await (const value of p.imap(tasks.square, [1, 2, 3, 4, 5])) ordered.push(value as number);
+    expect(ordered).toEqual([1, 4, 9, 16, 25]);
+    const unordered: number[] = [];
+    for await (const value of p.imapUnordered(tasks.square, [1, 2, 3, 4, 5], { chunksize: 2 })) unordered.push(value as number);
+    expect(unordered.sort((a, b) => a - b)).toEqual([1, 4, 9, 16, 25]);
+  });
+
+  it('map keeps input order over many chunks, accepts generators, and an empty input resolves at once', async () => {
+    const p = pool({ processes: 2, runtime });
+    const items = Array.from({ length: 5000 }, (_, i) => i);
+    expect(await p.map(tasks.square, items, { chunksize: 7 })).toEqual(items.map((n) => n * n));
+    function* generate(): Generator<number> {
+      for (let i = 0; i < 100; i++) yield i;
+    }
+    expect(await p.map(tasks.square, generate())).toEqual(Array.from({ length: 100 }, (_, i) => i * i));
+    expect(await p.map(tasks.square, [])).toEqual([]);
+    expect(await p.starmap(tasks.add, new Set<[number, number]>([[1, 1]]))).toEqual([2]);
+  });
+
+  it("uses Python's default chunksize and reports progress once per chunk", async () => {
+    const p = pool({ processes: 2, runtime });
+    const progress: Array<[number, number | undefined]> = [];
+    const items = Array.from({ length: 100 }, (_, i) => i);
+    await p.map(tasks.square, items, { onProgress: (done, total) => progress.push([done, total]) });
+    // ceil(100 / (4 * 2)) = 13 items a chunk -> 8 chunks.
+    expect(progress).toHaveLength(8);
+    expect(progress.at(-1)).toEqual([100, 100]);
+    expect(progress.map(([done]) => done)).toEqual([...progress.map(([done]) => done)].sort((a, b) => a - b));
+    const lazy: Array<[number, number | undefined]> = [];
+    function* unsized(): Generator<number> {
+      yield* [1, 2, 3];
+    }
+    for await (const value of p.imap(tasks.square, unsized(), { onProgress: (done, total) => lazy.push([done, total]) })) void value;
+    expect(lazy.at(-1)).toEqual([3, undefined]);
+  });
+
+  it('imap reads its input lazily, with a bounded number of items in flight, and stops it on break', async () => {
+    const p = pool({ processes: 2, runtime });
+    let pulled = 0;
+    let returned = false;
+    function* endless(): Generator<number> {
+      try {
+        for (let i = 0; ; i++) {
+          pulled++;
+          yield i;
+        }
+      } finally {
+        returned = true;
+      }
+    }
+    const seen: number[] = [];
+    for await (const value of p.imap(tasks.square, endless())) {
+      seen.push(value as number);
+      if (seen.length === 20) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i * i));
+    expect(returned).toBe(true);
+    expect(pulled).toBeLessThan(5000);
+    // The pool still works after an abandoned iteration.
+    expect(await p.apply(tasks.add, [1, 1])).toBe(2);
+  });
+
+  it('imap accepts async iterables', async () => {
+    const p = pool({ processes: 2, runtime });
+    async function* source(): AsyncGenerator<number> {
+      for (let i = 1; i <= 5; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        yield i;
+      }
+    }
+    const out: number[] = [];
+    for await (const value of p.imap(tasks.square, source())) out.push(value as number);
+    expect(out).toEqual([1, 4, 9, 16, 25]);
+  });
+
+  it("rejects with the task's error: class, message, own properties and the worker's stack; the worker lives on", async () => {
+    const p = pool({ processes: 1, runtime });
+    const before = await p.apply(more.whoAmI);
+    const error = (await p.apply(tasks.fail, ['bad input']).catch((e: unknown) => e)) as RangeError & { code: string; details: unknown };
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toBe('bad input');
+    expect(error.code).toBe('E_TASK');
+    expect(error.details).toEqual({ attempt: 1 });
+    expect(error.stack).toContain('fixtures/tasks.js');
+    expect(await p.apply(more.whoAmI)).toBe(before);
+    await expect(p.map(tasks.fail, ['in a map'])).rejects.toThrow('in a map');
+  });
+
+  it('AsyncResult: get with a timeout can be retried, wait, ready, successful, thenable, callbacks', async () => {
+    const p = pool({ processes: 1, runtime });
+    const result = p.applyAsync(tasks.sleep, [400, 'done']);
+    expect(result).toBeInstanceOf(AsyncResult);
+    expect(result.ready()).toBe(false);
+    expect(() => result.successful()).toThrow(InvalidStateError);
+    await expect(result.get(20)).rejects.toSatisfy((e: unknown) => TimeoutError.isInstance(e));
+    expect(await result.wait(10)).toBe(false);
+    expect(await result.get(20_000)).toBe('done');
+    expect(await result.wait()).toBe(true);
+    expect(result.ready()).toBe(true);
+    expect(result.successful()).toBe(true);
+    expect(await result).toBe('done');
+
+    const values: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      p.mapAsync(tasks.square, [1, 2], { callback: (value) => { values.push(value); resolve(); } });
+    });
+    expect(values).toEqual([[1, 4]]);
+    const failed = p.applyAsync(tasks.fail, ['x']);
+    await failed.wait();
+    expect(failed.successful()).toBe(false);
+  });
+
+  it('an AsyncResult used only through callbacks never raises an unhandled rejection', async () => {
+    const p = pool({ processes: 1, runtime });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const errors: unknown[] = [];
+      await new Promise<void>((resolve) => {
+        p.applyAsync(tasks.fail, ['callback only'], { errorCallback: (error) => { errors.push(error); resolve(); } });
+        p.applyAsync(tasks.fail, ['no callbacks at all']);
+      });
+      await p.apply(tasks.add, [1, 2]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errors).toHaveLength(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a worker that exits mid-task rejects that task with WorkerCrashedError; the ones queued behind it run elsewhere, none twice', async () => {
+    const dir = tempDir();
+    try {
+      const p = pool({ processes: 2, runtime });
+      // Warm up so that workers take several tasks per message.
+      await p.map(tasks.square, Array.from({ length: 2000 }, (_, i) => i), { chunksize: 1 });
+      const ids = Array.from({ length: 60 }, (_, i) => i);
+      const outcomes = await Promise.allSettled(ids.map((id) => p.apply(more.recordOrCrash, [dir.path('ran.txt'), id, 30])));
+      const crashed = outcomes.filter((o) => o.status === 'rejected');
+      expect(crashed).toHaveLength(1);
+      const reason = (crashed[0] as PromiseRejectedResult).reason as { name: string; exitCode: number; code: string };
+      expect(reason.name).toBe('WorkerCrashedError');
+      expect(reason.code).toBe('ERR_WORKER_CRASHED');
+      expect(reason.exitCode).toBe(9);
+      expect(outcomes[30]?.status).toBe('rejected');
+      const ran = counts(dir.lines('ran.txt'));
+      for (const id of ids) {
+        if (id === 30) expect(ran.has('30')).toBe(false);
+        else expect(ran.get(String(id))).toBe(1);
+      }
+      expect(await p.apply(tasks.add, [2, 2])).toBe(4);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('an uncaught error in a timer crashes the worker: WorkerCrashedError with exit code 1, and the pool goes on', async () => {
+    const p = pool({ processes: 1, runtime });
+    const error = (await p.apply(more.failInTimer).catch((e: unknown) => e)) as { name: string; exitCode: number };
+    expect(error.name).toBe('WorkerCrashedError');
+    expect(error.exitCode).toBe(1);
+    expect(await p.map(tasks.square, [3])).toEqual([9]);
+  });
+
+  it('a worker that runs out of memory under resourceLimits is replaced', async () => {
+    const p = pool({ processes: 1, runtime, resourceLimits: { maxOldGenerationSizeMb: 48 } });
+    const error = (await p.apply(more.hogMemory).catch((e: unknown) => e)) as { name: string; exitCode: number };
+    expect(error.name).toBe('WorkerCrashedError');
+    expect(error.exitCode).not.toBe(0);
+    expect(await p.apply(tasks.add, [20, 22])).toBe(42);
+  });
+
+  it('taskTimeout rejects with a TimeoutError and replaces that worker', async () => {
+    const p = pool({ processes: 1, runtime, taskTimeout: 300 });
+    const before = await p.apply(more.whoAmI);
+    const error = await p.apply(more.never).catch((e: unknown) => e);
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    const after = await p.apply(more.whoAmI);
+    expect(after).not.toBe(before);
+    expect(await p.apply(tasks.sleep, [10, 'fine'])).toBe('fine');
+  });
+
+  it('maxTasksPerChild replaces a worker after n tasks (a map chunk counts as one)', async () => {
+    const p = pool({ processes: 1, runtime, maxTasksPerChild: 2 });
+    const owners: unknown[] = [];
+    for (let i = 0; i < 6; i++) owners.push(await p.apply(more.whoAmI));
+    expect(new Set(owners).size).toBe(3);
+    expect(owners[0]).toBe(owners[1]);
+    expect(owners[2]).toBe(owners[3]);
+    expect(owners[1]).not.toBe(owners[2]);
+    // Ten chunks of one item: each chunk is one task.
+    const byChunk = await p.map(more.whoAmI, Array.from({ length: 10 }, () => undefined), { chunksize: 1 });
+    expect(new Set(byChunk).size).toBe(5);
+  });
+
+  it('an initializer runs in every worker before its tasks', async () => {
+    const p = pool({ processes: 2, runtime, initializer: more.initGlobal, initArgs: ['ready'] });
+    expect(await p.map(more.readGlobal, [1, 2, 3, 4], { chunksize: 1 })).toEqual(['ready', 'ready', 'ready', 'ready']);
+  });
+
+  it('an initializer that throws breaks the pool: pending and later calls reject with PoolBrokenError', async () => {
+    const p = pool({ processes: 2, runtime, initializer: more.initFails });
+    const pending = p.apply(tasks.add, [1, 2]).catch((e: unknown) => e);
+    const error = (await pending) as { name: string; cause: Error };
+    expect(error.name).toBe('PoolBrokenError');
+    expect(error.cause).toBeInstanceOf(TypeError);
+    expect(error.cause.message).toContain('initializer failed');
+    await expect(p.map(tasks.square, [1])).rejects.toMatchObject({ name: 'PoolBrokenError' });
+    expect(p.state).toBe('broken');
+  });
+
+  it('refuses bad input with typed errors, at once', async () => {
+    expect(() => new Pool(0)).toThrow(InvalidArgumentError);
+    expect(() => new Pool({ processes: 1, maxTasksPerChild: 0 })).toThrow(/maxTasksPerChild/);
+    expect(() => new Pool({ processes: 1, taskTimeout: -1 })).toThrow(/taskTimeout/);
+    const p = pool({ processes: 1, runtime });
+    expect(() => p.map(tasks.square, [1, 2], { chunksize: 0 })).toThrow(/chunksize/);
+    let caught: unknown;
+    try {
+      void p.apply(tasks.add, [() => 1, 2] as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(NotCloneableError.isInstance(caught)).toBe(true);
+    expect((caught as NotCloneableError).path).toBe('args[0]');
+    expect(() => p.map(tasks.square, [1, Symbol('s')] as never)).toThrow(/items\[1\]/);
+    expect(() => p.apply(42 as never)).toThrow(InvalidArgumentError);
+    expect(() => p.join()).toThrow(InvalidStateError);
+    expect(await p.apply(tasks.add, [1, 1])).toBe(2);
+    p.close();
+    let closed: unknown;
+    try {
+      void p.apply(tasks.add, [1, 1]);
+    } catch (error) {
+      closed = error;
+    }
+    expect(ClosedError.isInstance(closed)).toBe(true);
+    expect((closed as ClosedError).code).toBe('ERR_POOL_CLOSED');
+    expect(() => p.imap(tasks.square, [1])).toThrow(ClosedError);
+    await p.join();
+  });
+
+  it('a result that cannot be cloned rejects that task only', async () => {
+    const p = pool({ processes: 1, runtime });
+    const error = await p.apply(more.returnsFunction).catch((e: unknown) => e);
+    expect(NotCloneableError.isInstance(error)).toBe(true);
+    expect(await p.apply(tasks.add, [1, 2])).toBe(3);
+  });
+
+  it('close lets queued work finish; join waits for the workers', async () => {
+    const p = pool({ processes: 2, runtime });
+    const results = p.map(tasks.sleep, [50, 50, 50, 50], { chunksize: 1 });
+    p.close();
+    expect(await results).toEqual([undefined, undefined, undefined, undefined]);
+    await p.join();
+    expect(p.state).toBe('closed');
+  });
+
+  it('terminate during a long map returns promptly and rejects the map', async () => {
+    const p = pool({ processes: 2, runtime });
+    const long = p.map(tasks.spin, Array.from({ length: 40 }, () => 500), { chunksize: 1 });
+    const outcome = long.catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await p.terminate();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const error = (await outcome) as ClosedError;
+    expect(ClosedError.isInstance(error)).toBe(true);
+    expect(error.code).toBe('ERR_POOL_TERMINATED');
+  });
+
+  it('an AbortSignal drops queued work and rejects with an AbortError carrying the reason', async () => {
+    const dir = tempDir();
+    try {
+      const p = pool({ processes: 1, runtime });
+      const controller = new AbortController();
+      const ids = Array.from({ length: 20 }, (_, i) => i);
+      const running = p.starmap(more.record, ids.map((id) => [dir.path('ran.txt'), id, 20]), { chunksize: 1, signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort(new Error('user pressed stop'));
+      const error = (await running.catch((e: unknown) => e)) as AbortError;
+      expect(AbortError.isInstance(error)).toBe(true);
+      expect((error.cause as Error).message).toBe('user pressed stop');
+      await p.apply(tasks.add, [0, 0]);
+      expect(dir.lines('ran.txt').length).toBeLessThan(ids.length);
+      const aborted = new AbortController();
+      aborted.abort('before');
+      await expect(p.apply(tasks.add, [1, 1], { signal: aborted.signal })).rejects.toMatchObject({ name: 'AbortError', cause: 'before' });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('transfer moves ArrayBuffers instead of copying them (threads) and the task sees the bytes', async () => {
+    const p = pool({ processes: 1, runtime });
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    expect(await p.apply(more.byteSum, [bytes], { transfer: [bytes] })).toBe(10);
+    if (runtime === 'thread') expect(bytes.byteLength).toBe(0);
+    else expect(bytes.byteLength).toBe(4);
+  });
+
+  it('Symbol.asyncDispose closes and joins without losing queued work', async () => {
+    const result = await runScript('lifetime.mjs', ['dispose', runtime]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('map finished before dispose returned\ndisposed\n');
+  });
+
+  it('an idle, forgotten pool does not keep the program alive; pending work does', async () => {
+    const forgotten = await runScript('lifetime.mjs', ['forgotten', runtime], 20_000);
+    expect(forgotten.code).toBe(0);
+    expect(forgotten.stdout).toBe('[1,4,9]\n');
+    const pending = await runScript('lifetime.mjs', ['pending-keeps-alive', runtime], 20_000);
+    expect(pending.code).toBe(0);
+    expect(pending.stdout).toBe('late result\n');
+  });
+});
+
+describe('child-process workers killed by a signal', () => {
+  it('reject the running task with WorkerCrashedError naming the signal', async () => {
+    const dir = tempDir();
+    try {
+      const p = pool({ processes: 1, runtime: 'process' });
+      const outcome = p.apply(more.writePidThenHang, [dir.path('pid')]).catch((e: unknown) => e);
+      const { waitFor } = await import('./helpers.js');
+      await waitFor(() => dir.exists('pid') && dir.lines('pid').length > 0, 10_000, 'the worker pid');
+      process.kill(Number(dir.lines('pid')[0]), 'SIGKILL');
+      const error = (await outcome) as { name: string; exitCode: number; signal: string };
+      expect(error.name).toBe('WorkerCrashedError');
+      expect(error.exitCode).toBe(-9);
+      expect(error.signal).toBe('SIGKILL');
+      expect(await p.apply(tasks.add, [1, 2])).toBe(3);
+    } finally {
+      dir.remove();
+    }
+  });
+});
