@@ -161,6 +161,12 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Primitives (other than symbols) need no walk by the codec: the common case of pool arguments. */
+function isPlainPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return value === null || (type !== 'object' && type !== 'function' && type !== 'symbol');
+}
+
 function isIterable(value: unknown): value is Iterable<unknown> {
   return value !== null && value !== undefined && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function';
 }
@@ -465,6 +471,7 @@ export class Pool {
 
   /** Checks that `value` can be sent (throws NotCloneableError naming its path); returns whether it is special. */
   #validate(value: unknown, path: string): boolean {
+    if (Array.isArray(value) && value.every(isPlainPrimitive)) return false;
     return encode(value, {
       path,
       share: { capabilities: { sharedMemory: this.#runtime === 'thread', transfer: this.#runtime === 'thread' }, serve: () => 0 },
