@@ -76,6 +76,12 @@ export interface ReviveContext {
 export interface RemoteObjects {
   /** Calls `method` on the served object `id` and resolves with its result. */
   call(id: number, method: string, args: readonly unknown[]): Promise<unknown>;
+  /**
+   * Calls `method` on the served object `id`, blocking this thread until the result arrives (a helper
+   * thread makes the call while this one waits on `Atomics.wait`). For the `...Sync` members of proxies.
+   * @throws the owner's error; UnsupportedError where the thread cannot block or the owner is unreachable.
+   */
+  callSync(id: number, method: string, args: readonly unknown[]): unknown;
   /** Tells the owner that `proxy` stands for `id`; when it is garbage collected, the owner is told. */
   hold(id: number, proxy: object): void;
 }

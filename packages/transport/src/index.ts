@@ -34,6 +34,8 @@ export type {
   ShareContext,
   ShareDescriptor,
 } from './codec.js';
+export { canBlock, notify, SPIN_ITERATIONS, waitAsync, waitSync } from './atomics.js';
+export type { WaitResult } from './atomics.js';
 export { CHANNELS, Multiplexer, SHARE_CHANNEL, hasErrorCode, replyWithTransfer } from './multiplexer.js';
 export type { MuxRequestOptions, MuxSendOptions, ReplyWithTransfer } from './multiplexer.js';
 export {

@@ -20,8 +20,19 @@ import {
   type ServedObject,
   type ShareContext,
 } from './codec.js';
-import { ClosedError, InvalidArgumentError, MultiprocError, ProtocolError, TimeoutError, AbortError } from './errors.js';
+import {
+  AbortError,
+  ClosedError,
+  InvalidArgumentError,
+  MultiprocError,
+  ProtocolError,
+  TimeoutError,
+  UnsupportedError,
+} from './errors.js';
 import { BaseTransport, type Transport, type TransportCapabilities } from './transport.js';
+import { callServedObject, releaseObject, serveObject, shareEndpoint } from './internal/served.js';
+import { callSync } from './internal/sync-caller.js';
+import { StreamTransport } from './stream-transport.js';
 import type { TransferListItem } from 'node:worker_threads';
 
 /** Channel 0 carries calls to served objects; packages use their own numbers from {@link CHANNELS}. */
@@ -55,6 +66,8 @@ const enum Kind {
   Reject = 3,
   Release = 4,
   ChannelClose = 5,
+  /** Tells the peer where this process's share endpoint is (for synchronous proxy calls). */
+  Endpoint = 6,
 }
 
 type Frame = [channel: number, kind: Kind, id: number, payload: unknown, special: 0 | 1];
@@ -113,10 +126,6 @@ interface PendingRequest {
   cleanup(): void;
 }
 
-interface ServedEntry {
-  target: ServedObject;
-  refs: number;
-}
 
 type MessageListener = (payload: unknown) => void;
 type RequestHandler = (payload: unknown) => unknown;
@@ -142,11 +151,12 @@ export class Multiplexer {
   readonly #handlers = new Map<number, RequestHandler>();
   readonly #buffered = new Map<number, Frame[]>();
   readonly #pending = new Map<number, PendingRequest>();
-  readonly #served = new Map<number, ServedEntry>();
-  readonly #servedIds = new Map<ServedObject, number>();
+  /** References to served objects handed out over this connection, by id. */
+  readonly #served = new Map<number, number>();
   readonly #channelCloseListeners = new Map<number, Set<() => void>>();
   #nextRequestId = 1;
-  #nextServedId = 1;
+  #endpointSent = false;
+  #peerEndpoint: string | undefined;
   #decodeQueue: unknown[] | undefined;
   #closed = false;
   readonly #shareContext: Omit<ShareContext, 'path'>;
@@ -167,6 +177,14 @@ export class Multiplexer {
     this.#shareContext = { capabilities: transport.capabilities, serve };
     const remote: RemoteObjects = {
       call: (id, method, args) => this.request(SHARE_CHANNEL, [id, method, args], { path: `${method}() arguments` }),
+      callSync: (id, method, args) => {
+        if (this.#peerEndpoint === undefined) {
+          throw new UnsupportedError(
+            'a synchronous call needs the owner of this object to be reachable through its share endpoint, and it did not announce one',
+          );
+        }
+        return callSync(this.#peerEndpoint, id, method, args);
+      },
       hold: (id, proxy) => this.#finalizer?.register(proxy, id),
     };
     this.#reviveContext = { capabilities: transport.capabilities, remote };
@@ -178,7 +196,7 @@ export class Multiplexer {
         : undefined;
     transport.onMessage((raw) => this.#receive(raw));
     transport.onClose(() => this.#onTransportClosed());
-    this.#handlers.set(SHARE_CHANNEL, (payload) => this.#callServed(payload));
+    this.#handlers.set(SHARE_CHANNEL, callServedObject);
   }
 
   /** The capabilities of the underlying transport. */
@@ -479,6 +497,9 @@ export class Multiplexer {
       case Kind.ChannelClose:
         this.#fireChannelClose(channel);
         return;
+      case Kind.Endpoint:
+        if (typeof payload === 'string') this.#peerEndpoint = payload;
+        return;
       default:
         throw new ProtocolError(`unknown frame kind ${String(kind)}`);
     }
@@ -550,34 +571,23 @@ export class Multiplexer {
   }
 
   #serve(target: ServedObject): number {
-    let id = this.#servedIds.get(target);
-    if (id === undefined) {
-      id = this.#nextServedId++;
-      this.#servedIds.set(target, id);
-      this.#served.set(id, { target, refs: 0 });
+    const id = serveObject(target);
+    this.#served.set(id, (this.#served.get(id) ?? 0) + 1);
+    if (!this.#endpointSent && !this.transport.capabilities.sharedMemory) {
+      // Before the frame that carries the handle: where a blocked caller can reach this process.
+      this.#endpointSent = true;
+      this.#post([SHARE_CHANNEL, Kind.Endpoint, 0, shareEndpoint(acceptShareConnection), 0]);
     }
-    const entry = this.#served.get(id);
-    if (entry) entry.refs++;
     return id;
   }
 
   #release(id: number, count: number): void {
-    const entry = this.#served.get(id);
-    if (!entry) return;
-    entry.refs -= count;
-    if (entry.refs > 0) return;
-    this.#served.delete(id);
-    this.#servedIds.delete(entry.target);
-    entry.target.release?.();
-  }
-
-  #callServed(payload: unknown): unknown {
-    const [id, method, args] = payload as [number, string, unknown[]];
-    const entry = this.#served.get(id);
-    if (!entry) {
-      throw new ClosedError(`the object this proxy stands for (#${id}) is no longer served by its owner`);
-    }
-    return entry.target.call(method, args);
+    const held = this.#served.get(id);
+    if (held === undefined) return;
+    const dropped = Math.min(held, count);
+    if (held - dropped <= 0) this.#served.delete(id);
+    else this.#served.set(id, held - dropped);
+    releaseObject(id, dropped);
   }
 
   #onTransportClosed(): void {
@@ -596,6 +606,12 @@ export class Multiplexer {
     this.#closeListeners.clear();
     for (const listener of listeners) listener();
   }
+}
+
+/** Serves the calls that arrive at this process's share endpoint (from helper threads of blocked callers). */
+function acceptShareConnection(socket: import('node:net').Socket): void {
+  const connection = new Multiplexer(new StreamTransport(socket));
+  connection.unref();
 }
 
 /** A numbered channel of a {@link Multiplexer} seen as a {@link Transport}. */
