@@ -6,10 +6,16 @@ import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { MessagePortTransport } from '@multiproc/transport';
 import { bootChild } from './internal/child.js';
-import { BOOT_KEY, type BootInfo } from './internal/boot.js';
+import { BOOT_KEY, STANDBY_KEY, type BootInfo } from './internal/boot.js';
 
-const data = workerData as { [BOOT_KEY]?: BootInfo; port?: MessagePort } | null;
-if (!data?.[BOOT_KEY] || !data.port) {
+const data = workerData as { [BOOT_KEY]?: BootInfo; [STANDBY_KEY]?: boolean; port?: MessagePort } | null;
+const port = data?.port;
+if (!port || (!data[BOOT_KEY] && !data[STANDBY_KEY])) {
   throw new Error('bootstrap-thread.js is started by @multiproc/process, not by hand');
 }
-bootChild(new MessagePortTransport(data.port), data[BOOT_KEY]);
+if (data[BOOT_KEY]) {
+  bootChild(new MessagePortTransport(port), data[BOOT_KEY]);
+} else {
+  // A warm standby: everything is loaded; wait for the boot record of the Process that takes us.
+  port.once('message', (boot: BootInfo) => bootChild(new MessagePortTransport(port), boot));
+}

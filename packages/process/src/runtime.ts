@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { InvalidArgumentError } from '@multiproc/transport';
+import { setStandbyEnabled } from './internal/backends.js';
 
 /** Where a process runs: a worker thread (`'thread'`) or a child process (`'process'`). */
 export type Runtime = 'thread' | 'process';
@@ -51,4 +52,22 @@ export function setDefaultRuntime(runtime: Runtime): void {
  */
 export function getDefaultRuntime(): Runtime {
   return (globalThis as Holder)[STATE] ?? 'thread';
+}
+
+/**
+ * Turns the warm standby on (the default) or off. Once a first `'thread'` Process has started, one
+ * worker thread is kept booted and idle (unref'd: it never keeps the program alive), and the next
+ * Process that sets no `env`, `execArgv` or `resourceLimits` takes it, so its start-to-exit costs a few
+ * milliseconds instead of a cold worker's tens. Turn it off to have no idle thread around.
+ *
+ * @param enabled - whether to keep a standby worker.
+ * @example
+ * ```ts
+ * import { setWarmStandby } from '@multiproc/process';
+ * setWarmStandby(false); // every Process starts a fresh worker thread
+ * ```
+ */
+export function setWarmStandby(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new InvalidArgumentError(`enabled must be a boolean, got ${typeof enabled}`);
+  setStandbyEnabled(enabled);
 }

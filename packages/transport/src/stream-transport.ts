@@ -6,9 +6,14 @@
  * @packageDocumentation
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { deserialize, serialize } from 'node:v8';
+import { createRequire } from 'node:module';
 import { InvalidArgumentError, ProtocolError } from './errors.js';
 import { BaseTransport, type TransportCapabilities } from './transport.js';
+
+// node:v8 is loaded on first use: most workers never open a stream transport.
+const load = createRequire(import.meta.url);
+let v8: typeof import('node:v8') | undefined;
+const codecV8 = (): typeof import('node:v8') => (v8 ??= load('node:v8') as typeof import('node:v8'));
 
 /** The largest frame a {@link StreamTransport} accepts by default: 1 GiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024 * 1024;
@@ -105,7 +110,7 @@ export class StreamTransport extends BaseTransport {
       this.#frameLength = -1;
       let message: unknown;
       try {
-        message = deserialize(frame);
+        message = codecV8().deserialize(frame);
       } catch (error) {
         this.#readable.destroy(new ProtocolError('a frame could not be deserialized', { cause: error }));
         return;
@@ -132,7 +137,7 @@ export class StreamTransport extends BaseTransport {
   }
 
   protected sendNow(message: unknown): void {
-    const body = serialize(message);
+    const body = codecV8().serialize(message);
     const header = Buffer.allocUnsafe(4);
     header.writeUInt32BE(body.length, 0);
     this.#writable.write(Buffer.concat([header, body], 4 + body.length));

@@ -3,14 +3,15 @@
  * connects a Multiplexer to it, and resolves `exited` with Python's exit code once the worker has ended
  * and everything it printed has been written out.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { MessageChannel, Worker, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { ChildProcessTransport, MessagePortTransport, Multiplexer } from '@multiproc/transport';
 import { ProcessError } from '../errors.js';
-import { BOOT_ENV, BOOT_KEY, type BootInfo } from './boot.js';
+import { BOOT_ENV, BOOT_KEY, STANDBY_KEY, type BootInfo } from './boot.js';
 
 /** The Python exit code of a terminate() / kill(). */
 export const EXIT_TERMINATED = -constants.signals.SIGTERM;
@@ -52,25 +53,112 @@ function drained(connection: Multiplexer): Promise<void> {
   });
 }
 
+// node:child_process is loaded on first use: every worker imports this package (for defineTasks),
+// few of them fork.
+const load = createRequire(import.meta.url);
+
 const WORKER_URL = new URL('./bootstrap-thread.js', import.meta.url);
 const CHILD_PATH = fileURLToPath(new URL('./bootstrap-process.js', import.meta.url));
 
-export function startThread(options: SpawnOptions): Backend {
+/**
+ * A warm standby: a worker thread that has already loaded the bootstrap and waits for its boot record.
+ * Starting a Process takes it (start+join of a no-op then costs a few milliseconds instead of a cold
+ * worker's tens) and a new one is prepared in the background. Only Processes that ask for nothing a
+ * running worker cannot change (env, execArgv, resourceLimits) are eligible. Unref'd, so it never keeps
+ * Node.js alive; prepared only once a first thread Process was started.
+ */
+interface Standby {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  /** The environment the worker copied when it was created. */
+  readonly env: Record<string, string | undefined>;
+  alive: boolean;
+}
+
+function sameEnv(snapshot: Record<string, string | undefined>): boolean {
+  const current = process.env;
+  const keys = Object.keys(current);
+  if (keys.length !== Object.keys(snapshot).length) return false;
+  for (const key of keys) if (current[key] !== snapshot[key]) return false;
+  return true;
+}
+
+let standby: Standby | undefined;
+let standbyEnabled = true;
+
+/** @internal Turns the warm standby on or off (see setWarmStandby). */
+export function setStandbyEnabled(enabled: boolean): void {
+  standbyEnabled = enabled;
+  if (!enabled && standby) {
+    const { worker } = standby;
+    standby = undefined;
+    void worker.terminate();
+  }
+}
+
+function prepareStandby(): void {
+  if (!standbyEnabled || standby) return;
   const { port1, port2 } = new MessageChannel();
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_URL, {
-      workerData: { [BOOT_KEY]: options.boot, port: port2 },
-      transferList: [port2],
-      name: options.boot.name,
-      ...(options.env !== undefined ? { env: options.env } : {}),
-      ...(options.execArgv !== undefined ? { execArgv: [...options.execArgv] } : {}),
-      ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {}),
-    });
-  } catch (error) {
+    worker = new Worker(WORKER_URL, { workerData: { [STANDBY_KEY]: true, port: port2 }, transferList: [port2] });
+  } catch {
     port1.close();
-    port2.close();
-    throw new ProcessError(`could not start ${options.boot.name} as a worker thread`, { cause: error });
+    return;
+  }
+  worker.unref();
+  port1.unref();
+  const entry: Standby = { worker, port: port1, env: { ...process.env }, alive: true };
+  worker.once('exit', () => {
+    entry.alive = false;
+    if (standby === entry) standby = undefined;
+  });
+  worker.on('error', () => {});
+  standby = entry;
+}
+
+function takeStandby(options: SpawnOptions): Standby | undefined {
+  if (!standbyEnabled || options.env !== undefined || options.execArgv !== undefined || options.resourceLimits !== undefined) {
+    return undefined;
+  }
+  const taken = standby;
+  standby = undefined;
+  setImmediate(prepareStandby);
+  if (!taken?.alive) return undefined;
+  if (!sameEnv(taken.env)) {
+    // process.env changed since the standby copied it: a fresh worker must see the change.
+    void taken.worker.terminate();
+    return undefined;
+  }
+  taken.worker.removeAllListeners('error');
+  return taken;
+}
+
+export function startThread(options: SpawnOptions): Backend {
+  const warm = takeStandby(options);
+  let port1: MessagePort;
+  let worker: Worker;
+  if (warm) {
+    ({ worker, port: port1 } = warm);
+    port1.postMessage(options.boot);
+    worker.ref();
+  } else {
+    const channel = new MessageChannel();
+    port1 = channel.port1;
+    try {
+      worker = new Worker(WORKER_URL, {
+        workerData: { [BOOT_KEY]: options.boot, port: channel.port2 },
+        transferList: [channel.port2],
+        name: options.boot.name,
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        ...(options.execArgv !== undefined ? { execArgv: [...options.execArgv] } : {}),
+        ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {}),
+      });
+    } catch (error) {
+      channel.port1.close();
+      channel.port2.close();
+      throw new ProcessError(`could not start ${options.boot.name} as a worker thread`, { cause: error });
+    }
   }
   // What the worker prints is forwarded to our stdout/stderr by Node.js itself, and drained before
   // 'exit' is emitted, so it is all out by the time join() resolves. (Piping `stdout: true` streams
@@ -152,6 +240,7 @@ export function startChildProcess(options: SpawnOptions): Backend {
   let child: ChildProcess;
   const env = { ...(options.env ?? process.env), [BOOT_ENV]: JSON.stringify(options.boot) };
   try {
+    const { fork } = load('node:child_process') as typeof import('node:child_process');
     child = fork(CHILD_PATH, [], {
       serialization: 'advanced',
       env,

@@ -10,6 +10,8 @@ import type { Runtime } from '../runtime.js';
 export const BOOT_ENV = 'MULTIPROC_BOOT';
 /** The workerData key that marks a multiproc worker thread. */
 export const BOOT_KEY = '__multiprocBoot';
+/** The workerData key of a warm standby worker: its boot record arrives as the first port message. */
+export const STANDBY_KEY = '__multiprocStandby';
 
 export interface BootInfo {
   readonly name: string;

@@ -9,11 +9,8 @@
  * is served over a transport without shared memory, unref'd so it never keeps Node.js alive, and removed
  * when the process exits.
  */
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:net';
 import type { ServedObject } from '../codec.js';
 import { ClosedError } from '../errors.js';
 
@@ -21,6 +18,9 @@ interface Entry {
   readonly target: ServedObject;
   refs: number;
 }
+
+// Loaded on first use: every worker imports this module, few ever open an endpoint.
+const load = createRequire(import.meta.url);
 
 const REGISTRY = Symbol.for('multiproc.servedObjects');
 interface Registry {
@@ -84,7 +84,11 @@ export function servedObjectCount(): number {
  */
 export function shareEndpoint(onConnection: (socket: import('node:net').Socket) => void): string {
   if (registry.endpoint !== undefined) return registry.endpoint;
-  const name = `multiproc-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const { createServer } = load('node:net') as typeof import('node:net');
+  const { tmpdir } = load('node:os') as typeof import('node:os');
+  const { join } = load('node:path') as typeof import('node:path');
+  const { unlinkSync } = load('node:fs') as typeof import('node:fs');
+  const name = `multiproc-${process.pid}-${globalThis.crypto.randomUUID().slice(0, 12)}`;
   const endpoint = process.platform === 'win32' ? `\\\\.\\pipe\\${name}` : join(tmpdir(), `${name}.sock`);
   const server = createServer((socket) => onConnection(socket));
   server.on('error', () => {
