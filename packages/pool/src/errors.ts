@@ -8,7 +8,16 @@
  */
 import { MultiprocError, registerErrorClass, type MultiprocErrorOptions } from '@multiproc/transport';
 
-/** Details of a worker's death. */
+/**
+ * How a worker died, as carried by {@link WorkerCrashedError}.
+ *
+ * @example
+ * ```ts
+ * import { WorkerCrashedError, type WorkerExit } from '@multiproc/pool';
+ * const exit: WorkerExit = { exitCode: -9, signal: 'SIGKILL' };
+ * const error = new WorkerCrashedError('PoolWorker-1 was killed', exit);
+ * ```
+ */
 export interface WorkerExit {
   /** Python's exit code of the worker: n for process.exit(n), 1 for an uncaught error, -N for signal N. */
   readonly exitCode: number;

@@ -48,7 +48,16 @@ import {
 } from './internal/protocol.js';
 import { poolWorkerTasks } from './worker.js';
 
-/** Options of {@link Pool}. */
+/**
+ * Options of {@link Pool}.
+ *
+ * @example
+ * ```ts
+ * import { Pool, type PoolOptions } from '@multiproc/pool';
+ * const options: PoolOptions = { processes: 4, runtime: 'process', maxTasksPerChild: 100, taskTimeout: 30_000 };
+ * const pool = new Pool(options);
+ * ```
+ */
 export interface PoolOptions {
   /** How many workers (default {@link cpuCount}). */
   processes?: number;
@@ -70,7 +79,18 @@ export interface PoolOptions {
   resourceLimits?: ResourceLimits;
 }
 
-/** Options every pool call takes as its last argument. */
+/**
+ * Options every pool call takes as its last argument.
+ *
+ * @example
+ * ```ts
+ * import { Pool, type CallOptions } from '@multiproc/pool';
+ * await using pool = new Pool();
+ * const controller = new AbortController();
+ * const options: CallOptions = { chunksize: 1000, signal: controller.signal, onProgress: (done, total) => console.log(`${done}/${total}`) };
+ * await pool.map((n: number) => n * n, Array.from({ length: 10_000 }, (_, i) => i), options);
+ * ```
+ */
 export interface CallOptions {
   /** Items per task for map-like calls (default: Python's, `ceil(n / (4 * workers))` for map, 1 for imap). */
   chunksize?: number;
@@ -82,7 +102,19 @@ export interface CallOptions {
   transfer?: ReadonlyArray<TransferListItem | ArrayBufferView>;
 }
 
-/** Options of the `...Async` calls: call options plus Python's callbacks. */
+/**
+ * Options of the `...Async` calls: {@link CallOptions} plus Python's `callback` and `error_callback`.
+ *
+ * @example
+ * ```ts
+ * import { Pool } from '@multiproc/pool';
+ * await using pool = new Pool(2);
+ * pool.applyAsync((a: number, b: number) => a + b, [1, 2], {
+ *   callback: (sum) => console.log('sum', sum),
+ *   errorCallback: (error) => console.error(error),
+ * });
+ * ```
+ */
 export interface AsyncCallOptions<T> extends CallOptions {
   /** Called with the result when the call succeeds. */
   callback?: (value: T) => void;
@@ -92,7 +124,16 @@ export interface AsyncCallOptions<T> extends CallOptions {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => unknown;
-/** A task function or a `{ module, name }` reference. */
+/**
+ * What a pool call runs: a `defineTasks` function, a self-contained inline function, or `{ module, name }`.
+ *
+ * @example
+ * ```ts
+ * import type { PoolTask } from '@multiproc/pool';
+ * const square: PoolTask<(n: number) => number> = (n) => n * n;
+ * const byName: PoolTask = { module: 'file:///app/tasks.js', name: 'square' };
+ * ```
+ */
 export type PoolTask<F extends AnyFn = AnyFn> = F | { readonly module: string; readonly name: string };
 type ResultOf<F> = F extends AnyFn ? Awaited<ReturnType<F>> : unknown;
 type ArgsOf<F> = F extends AnyFn ? Parameters<F> : unknown[];

@@ -10,7 +10,16 @@ import { threadId } from 'node:worker_threads';
 import type { Multiplexer } from '@multiproc/transport';
 import type { Runtime } from './runtime.js';
 
-/** What a process knows about itself (from {@link currentProcess}). */
+/**
+ * What a process knows about itself, from {@link currentProcess}.
+ *
+ * @example
+ * ```ts
+ * import { currentProcess, type ProcessInfo } from '@multiproc/process';
+ * const me: ProcessInfo = currentProcess();
+ * console.log(me.name, me.runtime, me.identity);
+ * ```
+ */
 export interface ProcessInfo {
   /** The name given to the Process, or `'MainProcess'`. */
   readonly name: string;
@@ -26,7 +35,16 @@ export interface ProcessInfo {
   readonly identity: readonly number[];
 }
 
-/** What a process knows about its parent (from {@link parentProcess}). */
+/**
+ * What a process knows about its parent, from {@link parentProcess}.
+ *
+ * @example
+ * ```ts
+ * import { parentProcess, type ParentProcessInfo } from '@multiproc/process';
+ * const parent: ParentProcessInfo | null = parentProcess();
+ * if (parent && !parent.isAlive()) process.exit(1);
+ * ```
+ */
 export interface ParentProcessInfo {
   /** The parent's name. */
   readonly name: string;

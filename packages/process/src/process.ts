@@ -22,7 +22,16 @@ import { checkLoadable, describeTask, type Task, type TaskArgs, type TaskDescrip
 import { startChildProcess, startThread, type Backend } from './internal/backends.js';
 import type { BootInfo, StartMessage } from './internal/boot.js';
 
-/** Options of {@link Process}. */
+/**
+ * Options of {@link Process}: only `target` is required.
+ *
+ * @example
+ * ```ts
+ * import { Process, type ProcessOptions } from '@multiproc/process';
+ * const options: ProcessOptions = { target: (n: number) => console.log(n * 2), args: [21], runtime: 'process', daemon: true };
+ * const child = new Process(options);
+ * ```
+ */
 export interface ProcessOptions<T extends Task = Task> {
   /** What to run: a `defineTasks` function, a self-contained inline function, or `{ module, name }`. */
   target: T;

@@ -8,7 +8,17 @@
 import { InvalidArgumentError } from '@multiproc/transport';
 import { setStandbyEnabled } from './internal/backends.js';
 
-/** Where a process runs: a worker thread (`'thread'`) or a child process (`'process'`). */
+/**
+ * Where a process runs: a worker thread (`'thread'`, the default: fast to start, can share memory) or a
+ * child process (`'process'`: isolated heap and crash domain, as Python).
+ *
+ * @example
+ * ```ts
+ * import { Process, type Runtime } from '@multiproc/process';
+ * const runtime: Runtime = process.env.ISOLATE ? 'process' : 'thread';
+ * new Process({ target: () => console.log('hi'), runtime }).start();
+ * ```
+ */
 export type Runtime = 'thread' | 'process';
 
 const STATE = Symbol.for('multiproc.defaultRuntime');

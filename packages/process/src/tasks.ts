@@ -18,7 +18,17 @@ import {
   type ShareDescriptor,
 } from '@multiproc/transport';
 
-/** Where a task lives: a module URL and the key it was defined under. */
+/**
+ * Where a task lives: a module URL and the key it was defined under (or the module's export name).
+ * Integrators who load tasks from elsewhere can pass one wherever a task is accepted.
+ *
+ * @example
+ * ```ts
+ * import { Process, type TaskReference } from '@multiproc/process';
+ * const ref: TaskReference = { module: new URL('./tasks.js', import.meta.url).href, name: 'square' };
+ * new Process({ target: ref, args: [4] }).start();
+ * ```
+ */
 export interface TaskReference {
   /** The module URL (`import.meta.url` of the task module), or an absolute path. */
   readonly module: string;
@@ -26,18 +36,54 @@ export interface TaskReference {
   readonly name: string;
 }
 
-/** Anything multiproc accepts as a task: a `defineTasks` function, an inline function, or a reference. */
+/**
+ * Anything multiproc accepts as a task: a `defineTasks` function, a self-contained inline function, or
+ * a {@link TaskReference}.
+ *
+ * @example
+ * ```ts
+ * import type { Task } from '@multiproc/process';
+ * const inline: Task<[number], number> = (n) => n + 1;
+ * const byReference: Task = { module: 'file:///app/tasks.js', name: 'square' };
+ * ```
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Task<Args extends unknown[] = any[], Result = unknown> =
   | ((...args: Args) => Result)
   | TaskReference;
 
-/** The arguments a task takes. */
+/**
+ * The argument list a task takes (`unknown[]` for a reference).
+ *
+ * @example
+ * ```ts
+ * import type { TaskArgs } from '@multiproc/process';
+ * type Args = TaskArgs<(a: number, b: string) => void>; // [a: number, b: string]
+ * ```
+ */
 export type TaskArgs<T> = T extends (...args: infer A) => unknown ? A : unknown[];
-/** What a task resolves to (promises unwrapped). */
+/**
+ * What a task resolves to, promises unwrapped.
+ *
+ * @example
+ * ```ts
+ * import type { TaskResult } from '@multiproc/process';
+ * type R = TaskResult<(url: string) => Promise<number>>; // number
+ * ```
+ */
 export type TaskResult<T> = T extends (...args: never[]) => infer R ? Awaited<R> : unknown;
 
-/** The cloneable description of a task that crosses to a worker. */
+/**
+ * The cloneable description of a task that crosses to a worker: a module reference, or an inline
+ * function's source. Made by {@link describeTask}, turned back into a function by {@link resolveTask}.
+ *
+ * @example
+ * ```ts
+ * import { describeTask, type TaskDescriptor } from '@multiproc/process';
+ * const descriptor: TaskDescriptor = describeTask((n: number) => n * 2);
+ * console.log(descriptor.kind); // 'inline'
+ * ```
+ */
 export type TaskDescriptor =
   | { readonly kind: 'ref'; readonly module: string; readonly name: string }
   | { readonly kind: 'inline'; readonly source: string; readonly name: string };
