@@ -1,0 +1,349 @@
+/**
+ * The shared-memory core of every queue and pipe: a FIFO of variable-length records in a growable
+ * SharedArrayBuffer, usable by any number of threads at once (multi-producer, multi-consumer).
+ *
+ * A record is `[length: u32 LE][kind: u8][payload]`, written around the end of the buffer as needed.
+ * A short mutex in the header guards the indices (a few loads and one or two `set` calls under it);
+ * blocking callers wait on two futex words, `ITEMS` (bumped by every put and by close) and `SPACE`
+ * (bumped by every get), and the other side notifies only when the waiter count says someone waits.
+ * When a put does not fit, the data buffer grows (it is a growable SharedArrayBuffer, so every thread
+ * sees the new length) up to `maxBytes`; an unbounded queue therefore never blocks below that size.
+ */
+import { InvalidArgumentError, notify, waitSync } from '@multiproc/transport';
+
+/** Int32 indices of the header. */
+export const LOCK = 0;
+export const COUNT = 1;
+export const HEAD = 2;
+export const USED = 3;
+export const CAP = 4;
+export const FLAGS = 5;
+export const GET_WAITERS = 6;
+export const PUT_WAITERS = 7;
+export const ITEMS = 8;
+export const SPACE = 9;
+export const TICKET = 10;
+export const UNFINISHED = 11;
+export const MAXSIZE = 12;
+const HEADER_INTS = 16;
+
+/** FLAGS bits: the writers are done (queue closed, or the writing end of a pipe closed). */
+export const FLAG_CLOSED = 1;
+/** FLAGS bits: the reading end of a pipe closed (a send is a broken pipe). */
+export const FLAG_READER_CLOSED = 2;
+
+/** Record kinds. */
+export const enum Kind {
+  Undefined = 0,
+  Null = 1,
+  True = 2,
+  False = 3,
+  Number = 4,
+  String = 5,
+  V8 = 6,
+  V8Codec = 7,
+  Side = 8,
+  Bytes = 9,
+  Json = 10,
+}
+
+const RECORD_HEADER = 5;
+const SPIN = 64;
+const DEFAULT_INITIAL_BYTES = 16 * 1024;
+/** The most a ring's data buffer grows to (address space is reserved, memory committed as used). */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+/** What crosses to another thread to reopen the same ring there. */
+export interface RingBuffers {
+  readonly id: string;
+  readonly header: SharedArrayBuffer;
+  readonly data: SharedArrayBuffer;
+}
+
+/** Result codes of {@link Ring.tryPut} and {@link Ring.tryTake}. */
+export const OK = 0;
+export const EMPTY = 1;
+export const FULL = 2;
+export const CLOSED = 3;
+export const MISMATCH = 4;
+export const TOO_LARGE = 5;
+
+const scratchNumber = new Float64Array(1);
+const scratchNumberBytes = new Uint8Array(scratchNumber.buffer);
+
+function randomId(): string {
+  const bytes = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(bytes);
+  return Buffer.from(bytes).toString('base64url');
+}
+
+/** A view of one ring in this thread. */
+export class Ring {
+  readonly id: string;
+  readonly h: Int32Array;
+  readonly headerSab: SharedArrayBuffer;
+  readonly dataSab: SharedArrayBuffer;
+  #data: Uint8Array;
+  /** Kind of the record last taken by {@link tryTake}. */
+  takenKind: Kind = Kind.Undefined;
+  /** Payload of the record last taken (undefined for kinds without bytes). */
+  takenBytes: Uint8Array | undefined;
+  /** Value of a taken Number record. */
+  takenNumber = 0;
+  /** Length of the record that made {@link tryTake} return MISMATCH or TOO_LARGE. */
+  peekedLength = 0;
+  peekedKind: Kind = Kind.Undefined;
+
+  private constructor(buffers: RingBuffers) {
+    this.id = buffers.id;
+    this.headerSab = buffers.header;
+    this.dataSab = buffers.data;
+    this.h = new Int32Array(buffers.header);
+    this.#data = new Uint8Array(buffers.data);
+  }
+
+  /** Creates a new ring. `maxsize` 0 is unbounded (in items). */
+  static create(maxsize = 0, initialBytes = DEFAULT_INITIAL_BYTES, maxBytes = DEFAULT_MAX_BYTES): Ring {
+    const header = new SharedArrayBuffer(HEADER_INTS * 4);
+    const data = new SharedArrayBuffer(initialBytes, { maxByteLength: Math.max(initialBytes, maxBytes) });
+    const ring = new Ring({ id: randomId(), header, data });
+    ring.h[CAP] = initialBytes;
+    ring.h[MAXSIZE] = maxsize;
+    return ring;
+  }
+
+  /** Opens a ring created elsewhere (another thread). */
+  static open(buffers: RingBuffers): Ring {
+    return new Ring(buffers);
+  }
+
+  get buffers(): RingBuffers {
+    return { id: this.id, header: this.headerSab, data: this.dataSab };
+  }
+
+  get maxsize(): number {
+    return this.h[MAXSIZE] as number;
+  }
+
+  get count(): number {
+    return Atomics.load(this.h, COUNT);
+  }
+
+  flag(bit: number): boolean {
+    return (Atomics.load(this.h, FLAGS) & bit) !== 0;
+  }
+
+  /** Sets a flag and wakes every waiter, so blocked callers re-check. */
+  setFlag(bit: number): void {
+    Atomics.or(this.h, FLAGS, bit);
+    Atomics.add(this.h, ITEMS, 1);
+    Atomics.add(this.h, SPACE, 1);
+    notify(this.h, ITEMS);
+    notify(this.h, SPACE);
+  }
+
+  lock(): void {
+    const h = this.h;
+    if (Atomics.compareExchange(h, LOCK, 0, 1) === 0) return;
+    for (let i = 0; i < SPIN; i++) {
+      if (Atomics.load(h, LOCK) === 0 && Atomics.compareExchange(h, LOCK, 0, 1) === 0) return;
+    }
+    let state = Atomics.exchange(h, LOCK, 2);
+    while (state !== 0) {
+      waitSync(h, LOCK, 2);
+      state = Atomics.exchange(h, LOCK, 2);
+    }
+  }
+
+  unlock(): void {
+    if (Atomics.sub(this.h, LOCK, 1) !== 1) {
+      Atomics.store(this.h, LOCK, 0);
+      notify(this.h, LOCK, 1);
+    }
+  }
+
+  #view(cap: number): Uint8Array {
+    // Length-tracking views follow a growable buffer; re-create the view if this engine's did not.
+    if (this.#data.length < cap) this.#data = new Uint8Array(this.dataSab);
+    return this.#data;
+  }
+
+  /** Grows the data buffer to hold `need` more bytes. Under the lock. Returns false at the limit. */
+  #grow(need: number): boolean {
+    const h = this.h;
+    const cap = h[CAP] as number;
+    const used = h[USED] as number;
+    const max = this.dataSab.maxByteLength;
+    if (used + need > max) return false;
+    let next = Math.max(cap * 2, used + need);
+    if (next > max) next = max;
+    if (this.dataSab.byteLength < next) this.dataSab.grow(next);
+    const data = this.#view(next);
+    const head = h[HEAD] as number;
+    if (used > 0 && head + used > cap) {
+      // The records wrap: move the part at the end of the old buffer to the end of the new one.
+      const tailPart = cap - head;
+      data.copyWithin(next - tailPart, head, cap);
+      h[HEAD] = next - tailPart;
+    } else if (used === 0) {
+      h[HEAD] = 0;
+    }
+    h[CAP] = next;
+    return true;
+  }
+
+  #write(data: Uint8Array, cap: number, pos: number, src: Uint8Array): number {
+    const first = cap - pos;
+    if (src.length <= first) {
+      data.set(src, pos);
+    } else {
+      data.set(src.subarray(0, first), pos);
+      data.set(src.subarray(first), 0);
+    }
+    const end = pos + src.length;
+    return end >= cap ? end - cap : end;
+  }
+
+  #read(data: Uint8Array, cap: number, pos: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    const first = cap - pos;
+    if (length <= first) {
+      out.set(data.subarray(pos, pos + length));
+    } else {
+      out.set(data.subarray(pos, cap));
+      out.set(data.subarray(0, length - first), first);
+    }
+    return out;
+  }
+
+  #byteAt(data: Uint8Array, cap: number, pos: number): number {
+    return data[pos >= cap ? pos - cap : pos] as number;
+  }
+
+  /**
+   * Appends one record. `head` holds the record header and, for small payloads, the payload too
+   * (`headLength` bytes used); `payload` is written after it when given.
+   * @returns OK, FULL (bounded and full, or the buffer cannot grow), CLOSED or TOO_LARGE.
+   */
+  tryPut(kind: Kind, payload: Uint8Array | undefined, unfinished = false): number {
+    const h = this.h;
+    const length = payload === undefined ? 0 : payload.length;
+    const need = RECORD_HEADER + length;
+    if (need > this.dataSab.maxByteLength) return TOO_LARGE;
+    this.lock();
+    try {
+      if (((h[FLAGS] as number) & (FLAG_CLOSED | FLAG_READER_CLOSED)) !== 0) return CLOSED;
+      const maxsize = h[MAXSIZE] as number;
+      if (maxsize > 0 && (h[COUNT] as number) >= maxsize) return FULL;
+      let cap = h[CAP] as number;
+      if ((h[USED] as number) + need > cap) {
+        if (!this.#grow(need)) return FULL;
+        cap = h[CAP] as number;
+      }
+      const data = this.#view(cap);
+      let pos = (h[HEAD] as number) + (h[USED] as number);
+      if (pos >= cap) pos -= cap;
+      const header = RECORD_SCRATCH;
+      header[0] = length & 0xff;
+      header[1] = (length >>> 8) & 0xff;
+      header[2] = (length >>> 16) & 0xff;
+      header[3] = (length >>> 24) & 0xff;
+      header[4] = kind;
+      pos = this.#write(data, cap, pos, header);
+      if (payload !== undefined && length > 0) this.#write(data, cap, pos, payload);
+      h[USED] = (h[USED] as number) + need;
+      Atomics.add(h, COUNT, 1);
+      if (unfinished) Atomics.add(h, UNFINISHED, 1);
+    } finally {
+      this.unlock();
+    }
+    Atomics.add(h, ITEMS, 1);
+    if (Atomics.load(h, GET_WAITERS) > 0) notify(h, ITEMS, 1);
+    return OK;
+  }
+
+  /**
+   * Removes the first record into `takenKind`/`takenBytes`/`takenNumber`.
+   * @param accept - when given, a record of another kind is left in place (MISMATCH).
+   * @param maxLength - a longer record is left in place (TOO_LARGE).
+   * @returns OK, EMPTY, CLOSED (empty and closed), MISMATCH or TOO_LARGE.
+   */
+  tryTake(accept?: (kind: Kind) => boolean, maxLength = Number.POSITIVE_INFINITY): number {
+    const h = this.h;
+    if (Atomics.load(h, COUNT) === 0) {
+      return (Atomics.load(h, FLAGS) & FLAG_CLOSED) !== 0 ? CLOSED : EMPTY;
+    }
+    this.lock();
+    try {
+      if ((h[COUNT] as number) === 0) return ((h[FLAGS] as number) & FLAG_CLOSED) !== 0 ? CLOSED : EMPTY;
+      const cap = h[CAP] as number;
+      const data = this.#view(cap);
+      const head = h[HEAD] as number;
+      const length =
+        (this.#byteAt(data, cap, head) |
+          (this.#byteAt(data, cap, head + 1) << 8) |
+          (this.#byteAt(data, cap, head + 2) << 16) |
+          (this.#byteAt(data, cap, head + 3) << 24)) >>>
+        0;
+      const kind = this.#byteAt(data, cap, head + 4) as Kind;
+      if ((accept !== undefined && !accept(kind)) || length > maxLength) {
+        this.peekedKind = kind;
+        this.peekedLength = length;
+        return accept !== undefined && !accept(kind) ? MISMATCH : TOO_LARGE;
+      }
+      let pos = head + RECORD_HEADER;
+      if (pos >= cap) pos -= cap;
+      this.takenKind = kind;
+      if (kind === Kind.Number) {
+        if (pos + 8 <= cap) {
+          scratchNumberBytes.set(data.subarray(pos, pos + 8));
+        } else {
+          scratchNumberBytes.set(this.#read(data, cap, pos, 8));
+        }
+        this.takenNumber = scratchNumber[0] as number;
+        this.takenBytes = undefined;
+      } else {
+        this.takenBytes = length > 0 ? this.#read(data, cap, pos, length) : EMPTY_BYTES;
+      }
+      const used = (h[USED] as number) - RECORD_HEADER - length;
+      h[USED] = used;
+      let next = head + RECORD_HEADER + length;
+      if (next >= cap) next -= cap;
+      h[HEAD] = used === 0 ? 0 : next;
+      Atomics.sub(h, COUNT, 1);
+    } finally {
+      this.unlock();
+    }
+    Atomics.add(h, SPACE, 1);
+    if (Atomics.load(h, PUT_WAITERS) > 0) notify(h, SPACE, 1);
+    return OK;
+  }
+
+  /** Whether a record is waiting, or the writers are done (a read would not block). */
+  readable(): boolean {
+    return Atomics.load(this.h, COUNT) > 0 || (Atomics.load(this.h, FLAGS) & FLAG_CLOSED) !== 0;
+  }
+
+  /** Allocates a ticket for a record whose value travels on the side path. */
+  nextTicket(): number {
+    return Atomics.add(this.h, TICKET, 1);
+  }
+
+  /** Checks a byte budget argument. */
+  static checkMaxsize(maxsize: unknown): number {
+    if (maxsize === undefined) return 0;
+    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize) || maxsize > 0x7fffffff) {
+      throw new InvalidArgumentError(`maxsize must be an integer (0 or less for unbounded), got ${String(maxsize)}`);
+    }
+    return maxsize < 0 ? 0 : maxsize;
+  }
+}
+
+const RECORD_SCRATCH = new Uint8Array(RECORD_HEADER);
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** Little-endian float64 bytes of `value`, for a Number record. */
+export function numberBytes(value: number): Uint8Array {
+  scratchNumber[0] = value;
+  return scratchNumberBytes;
+}
