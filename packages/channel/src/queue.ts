@@ -19,7 +19,18 @@ import {
 } from './internal/backend.js';
 import { Ring } from './internal/ring.js';
 
-/** Options of {@link Queue.put} and {@link Queue.putSync}. */
+/**
+ * Options of {@link Queue.put} and {@link Queue.putSync}, as Python's `put(item, block, timeout)`.
+ *
+ * @example
+ * ```ts
+ * import { Queue, type PutOptions } from '@multiproc/channel';
+ * const queue = new Queue<number>(1);
+ * const once: PutOptions = { timeout: 100 };
+ * await queue.put(1, once);
+ * await queue.put(2, once).catch((error) => console.log(error.code)); // 'ERR_QUEUE_FULL' after 100 ms
+ * ```
+ */
 export interface PutOptions {
   /** Wait while a bounded queue is full (default `true`); `false` throws {@link FullError} at once. */
   block?: boolean;
@@ -27,7 +38,17 @@ export interface PutOptions {
   timeout?: number;
 }
 
-/** Options of {@link Queue.get} and {@link Queue.getSync}. */
+/**
+ * Options of {@link Queue.get} and {@link Queue.getSync}, as Python's `get(block, timeout)`.
+ *
+ * @example
+ * ```ts
+ * import { Queue, type GetOptions } from '@multiproc/channel';
+ * const queue = new Queue<string>();
+ * const noWait: GetOptions = { block: false };
+ * await queue.get(noWait).catch((error) => console.log(error.code)); // 'ERR_QUEUE_EMPTY'
+ * ```
+ */
 export interface GetOptions {
   /** Wait while the queue is empty (default `true`); `false` throws {@link EmptyError} at once. */
   block?: boolean;
