@@ -51,6 +51,10 @@ export class ChildProcessTransport extends BaseTransport {
       setImmediate(() => this.markClosed());
     } else {
       endpoint.once('disconnect', this.#onDisconnect);
+      // In a child, Node.js refs the IPC channel while `process` has a 'message' or 'disconnect'
+      // listener, so the listener above alone would keep the child alive. Take over: the channel
+      // keeps Node.js alive only while this transport has message listeners and is ref'd.
+      this.setRef(false);
     }
   }
 

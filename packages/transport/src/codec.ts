@@ -10,7 +10,9 @@
  *    are revived on the other side by a reviver module named by its own URL (see {@link Shareable}).
  *
  * Values with nothing special in them pass through untouched (no copy), and {@link encode} reports
- * whether anything was rewritten, so the receiver only walks what needs reviving.
+ * whether anything was rewritten, so the receiver only walks what needs reviving. Cycles are kept,
+ * also when they run through a rewritten value (an error whose cause leads back to it): such a value
+ * is walked a second time, keeping every reference.
  *
  * @packageDocumentation
  */
@@ -172,6 +174,16 @@ interface EncodeState {
   stack: object[];
   share: Omit<ShareContext, 'path'> | undefined;
   lenient: number;
+  /** A cycle was met. With something rewritten too, the value is encoded again by {@link walkGraph}. */
+  cyclic: boolean;
+  /** Descriptors of the shareable handles met, so a second pass does not describe (serve) them again. */
+  described: Map<object, unknown> | undefined;
+  /** Set for the second pass: every object's output, so shared references and cycles keep their shape. */
+  graph: Map<object, unknown> | undefined;
+}
+
+function newState(share: Omit<ShareContext, 'path'> | undefined, lenient: number): EncodeState {
+  return { special: false, stack: [], share, lenient, cyclic: false, described: undefined, graph: undefined };
 }
 
 function keyPath(path: string, key: string): string {
@@ -192,6 +204,8 @@ function bad(path: string, what: string, state: EncodeState): unknown {
 }
 
 function describe(value: Shareable, path: string, state: EncodeState): unknown {
+  const known = state.described?.get(value);
+  if (known !== undefined) return known;
   const share = state.share;
   const context: ShareContext = {
     capabilities: share?.capabilities ?? { sharedMemory: true, transfer: true },
@@ -207,7 +221,14 @@ function describe(value: Shareable, path: string, state: EncodeState): unknown {
   };
   const descriptor = value[describeShareable](context);
   state.special = true;
-  return { [CODEC_TAG]: 'handle', reviver: descriptor.reviver, name: descriptor.name, data: walk(descriptor.data, `${path}<data>`, state) };
+  const described = {
+    [CODEC_TAG]: 'handle',
+    reviver: descriptor.reviver,
+    name: descriptor.name,
+    data: walk(descriptor.data, `${path}<data>`, state),
+  };
+  (state.described ??= new Map()).set(value, described);
+  return described;
 }
 
 function serializeErrorInto(error: Error, path: string, state: EncodeState): SerializedError {
@@ -223,6 +244,7 @@ function serializeErrorInto(error: Error, path: string, state: EncodeState): Ser
       hasCause: 'cause' in error,
       props: {},
     };
+    state.graph?.set(error, out);
     if (out.hasCause) out.cause = walk(error.cause, `${path}.cause`, state);
     if (error instanceof AggregateError) out.errors = walk(error.errors, `${path}.errors`, state);
     for (const key of Object.keys(error)) {
@@ -255,8 +277,14 @@ function walk(value: unknown, path: string, state: EncodeState): unknown {
   }
   if (value === null) return value;
   const object = value as object;
-  // A cycle: structured clone keeps it; there is nothing more to rewrite on this path.
-  if (state.stack.includes(object)) return object;
+  if (state.graph !== undefined) return walkGraph(object, path, state);
+  // A cycle: structured clone keeps it, and nothing more needs rewriting on this path. But if something
+  // on it is rewritten (copied), the back-reference would point at the original: encode() then walks
+  // the value again with walkGraph, which keeps every reference.
+  if (state.stack.includes(object)) {
+    state.cyclic = true;
+    return object;
+  }
 
   if (typeof (object as Partial<Shareable>)[describeShareable] === 'function') {
     return describe(object as Shareable, path, state);
@@ -291,7 +319,7 @@ function walk(value: unknown, path: string, state: EncodeState): unknown {
     for (const [key, item] of object) {
       const encodedKey = walk(key, `${path}<key>`, state);
       const encodedItem = walk(item, `${path}.get(${typeof key === 'string' ? JSON.stringify(key) : String(key)})`, state);
-      if (encodedKey !== key || encodedItem !== item) changed = true;
+      if (!Object.is(encodedKey, key) || !Object.is(encodedItem, item)) changed = true; // NaN is unchanged too
       entries.push([encodedKey, encodedItem]);
     }
     state.stack.pop();
@@ -303,7 +331,7 @@ function walk(value: unknown, path: string, state: EncodeState): unknown {
     const items: unknown[] = [];
     for (const item of object) {
       const encoded = walk(item, `${path}<set item>`, state);
-      if (encoded !== item) changed = true;
+      if (!Object.is(encoded, item)) changed = true;
       items.push(encoded);
     }
     state.stack.pop();
@@ -328,13 +356,67 @@ function walk(value: unknown, path: string, state: EncodeState): unknown {
   }
   state.stack.pop();
   if (Object.prototype.hasOwnProperty.call(source, CODEC_TAG)) {
+    // An object that happens to carry the codec's key: wrap it, so the receiver does not read it as a
+    // rewritten value. Its own properties (the tag's value among them, in place) are encoded as usual.
     state.special = true;
-    const escaped = { [CODEC_TAG]: 'object', value: { ...(out ?? source) } };
-    delete (escaped.value as Record<string, unknown>)[CODEC_TAG];
-    (escaped as Record<string, unknown>)['tag'] = source[CODEC_TAG];
-    return escaped;
+    return { [CODEC_TAG]: 'object', value: out ?? source };
   }
   return out ?? object;
+}
+
+/**
+ * The second pass of {@link encode}, for a value with a cycle through something rewritten: every
+ * container is copied, and each object's output is recorded first, so that cycles and shared
+ * references point at the outputs (structured clone then keeps them as they were).
+ */
+function walkGraph(object: object, path: string, state: EncodeState): unknown {
+  const graph = state.graph as Map<object, unknown>;
+  if (graph.has(object)) return graph.get(object);
+  if (typeof (object as Partial<Shareable>)[describeShareable] === 'function') {
+    const described = describe(object as Shareable, path, state);
+    graph.set(object, described);
+    return described;
+  }
+  if (Array.isArray(object)) {
+    const out = object.slice();
+    graph.set(object, out);
+    for (let i = 0; i < object.length; i++) {
+      const item: unknown = object[i];
+      if (item !== null && (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol')) {
+        out[i] = walk(item, `${path}[${i}]`, state);
+      }
+    }
+    return out;
+  }
+  if (ArrayBuffer.isView(object)) return object;
+  for (const type of PASS_THROUGH) if (object instanceof type) return object;
+  if (object instanceof Error) return serializeErrorInto(object, path, state);
+  if (object instanceof Map) {
+    const out = new Map<unknown, unknown>();
+    graph.set(object, out);
+    for (const [key, item] of object) {
+      out.set(walk(key, `${path}<key>`, state), walk(item, `${path}.get(${typeof key === 'string' ? JSON.stringify(key) : String(key)})`, state));
+    }
+    return out;
+  }
+  if (object instanceof Set) {
+    const out = new Set<unknown>();
+    graph.set(object, out);
+    for (const item of object) out.add(walk(item, `${path}<set item>`, state));
+    return out;
+  }
+  for (const [type, what] of NOT_CLONEABLE) if (object instanceof type) return bad(path, what, state);
+  if (isPortLike(object)) return object;
+  const source = object as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const escaped = Object.prototype.hasOwnProperty.call(source, CODEC_TAG);
+  graph.set(object, escaped ? { [CODEC_TAG]: 'object', value: out } : out);
+  for (const key in source) {
+    if (!Object.prototype.hasOwnProperty.call(source, key)) continue;
+    const item = source[key];
+    out[key] = item !== null && (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol') ? walk(item, keyPath(path, key), state) : item;
+  }
+  return graph.get(object);
 }
 
 function isPortLike(object: object): boolean {
@@ -359,9 +441,18 @@ function isPortLike(object: object): boolean {
  * ```
  */
 export function encode(value: unknown, options: EncodeOptions = {}): Encoded {
-  const state: EncodeState = { special: false, stack: [], share: options.share, lenient: 0 };
+  const state = newState(options.share, 0);
   const out = walk(value, options.path ?? 'value', state);
-  return { value: out, special: state.special };
+  if (!(state.cyclic && state.special)) return { value: out, special: state.special };
+  return { value: walkAgain(value, options.path ?? 'value', state), special: true };
+}
+
+/** Runs the second pass ({@link walkGraph}) over a value whose first pass met a cycle and rewrote something. */
+function walkAgain(value: unknown, path: string, first: EncodeState): unknown {
+  const state = newState(first.share, first.lenient);
+  state.described = first.described;
+  state.graph = new Map();
+  return walk(value, path, state);
 }
 
 /**
@@ -381,8 +472,9 @@ export function encode(value: unknown, options: EncodeOptions = {}): Encoded {
  * ```
  */
 export function serializeError(error: unknown): unknown {
-  const state: EncodeState = { special: false, stack: [], share: undefined, lenient: 1 };
-  return walk(error, 'error', state);
+  const state = newState(undefined, 1);
+  const out = walk(error, 'error', state);
+  return state.cyclic && state.special ? walkAgain(error, 'error', state) : out;
 }
 
 /** @internal Thrown by the synchronous decoder when a reviver module is not loaded yet. */
@@ -450,12 +542,17 @@ function reviveError(serialized: SerializedError, context: DecodeState): Error {
     (typeof builtin === 'function' && (builtin === Error || (builtin as { prototype: unknown }).prototype instanceof Error)
       ? (builtin as new () => Error)
       : Error);
-  const error = Object.create(ctor.prototype as object) as Error;
+  // A genuine error object (util.types.isNativeError, printed with its stack, cloneable as an error)
+  // with the class's prototype, made without running the class's own constructor.
+  const error = Reflect.construct(Error, [], ctor) as Error;
+  // Before anything inside is revived: a cause chain or a property may lead back to this error.
+  context.seen.set(serialized, error);
   const define = (key: string | symbol, value: unknown): void => {
     Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: false });
   };
   define('message', serialized.message);
   if (serialized.stack !== undefined) define('stack', serialized.stack);
+  else delete (error as { stack?: unknown }).stack;
   if (error.name !== serialized.name) define('name', serialized.name);
   if (serialized.hasCause) define('cause', revive(serialized.cause, context));
   if (serialized.errors !== undefined) define('errors', revive(serialized.errors, context));
@@ -479,6 +576,14 @@ interface DecodeState {
 
 const NO_CONTEXT: ReviveContext = { capabilities: { sharedMemory: true, transfer: true }, remote: undefined };
 
+/**
+ * Values that decode produced which look like plain objects to a second decode of the same (partly
+ * decoded) value: revived handles, and unwrapped objects that carry the codec's key. decode works in
+ * place, and the multiplexer decodes a value again once a missing reviver module is loaded; those
+ * must then be left alone.
+ */
+const decoded = new WeakSet<object>();
+
 function revive(value: unknown, state: DecodeState): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (state.seen.has(value)) return state.seen.get(value);
@@ -492,26 +597,26 @@ function revive(value: unknown, state: DecodeState): unknown {
   }
   if (value instanceof Map) {
     state.seen.set(value, value);
-    const entries = [...value];
+    // Revive every entry before touching the map, so that a missing reviver (which throws) leaves it whole.
+    const entries: Array<[unknown, unknown]> = [];
+    for (const [key, item] of value) entries.push([revive(key, state), revive(item, state)]);
     value.clear();
-    for (const [key, item] of entries) value.set(revive(key, state), revive(item, state));
+    for (const [key, item] of entries) value.set(key, item);
     return value;
   }
   if (value instanceof Set) {
     state.seen.set(value, value);
-    const items = [...value];
+    const items: unknown[] = [];
+    for (const item of value) items.push(revive(item, state));
     value.clear();
-    for (const item of items) value.add(revive(item, state));
+    for (const item of items) value.add(item);
     return value;
   }
   if (ArrayBuffer.isView(value) || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (decoded.has(value)) return value;
   const record = value as Record<string, unknown>;
   const tag = record[CODEC_TAG];
-  if (tag === 'error') {
-    const error = reviveError(record as unknown as SerializedError, state);
-    state.seen.set(value, error);
-    return error;
-  }
+  if (tag === 'error') return reviveError(record as unknown as SerializedError, state);
   if (tag === 'handle') {
     const url = record['reviver'] as string;
     const module = reviverModules.get(url);
@@ -522,26 +627,36 @@ function revive(value: unknown, state: DecodeState): unknown {
     }
     const handle = (reviver as Reviver)(revive(record['data'], state), state.context);
     state.seen.set(value, handle);
+    if (handle !== null && typeof handle === 'object') decoded.add(handle);
     return handle;
   }
   if (tag === 'object') {
-    const inner = revive(record['value'], state) as Record<string, unknown>;
-    inner[CODEC_TAG] = revive(record['tag'], state);
+    // An object that carries the codec's key itself: unwrap it, reviving its properties (the key's value
+    // included, which stays in its place) but not reading its key as a tag.
+    const inner = record['value'] as Record<string, unknown>;
     state.seen.set(value, inner);
+    state.seen.set(inner, inner);
+    reviveProperties(inner, state);
+    decoded.add(inner);
     return inner;
   }
   state.seen.set(value, value);
+  reviveProperties(record, state);
+  return value;
+}
+
+function reviveProperties(record: Record<string, unknown>, state: DecodeState): void {
   for (const key of Object.keys(record)) {
     const item = record[key];
     if (item !== null && typeof item === 'object') record[key] = revive(item, state);
   }
-  return value;
 }
 
 /**
  * Turns what {@link encode} produced (after its trip) back into live values: errors of their own
  * class, shareable handles revived by their reviver modules. Works in place on the received copy.
- * Synchronous; when a handle's reviver module is not loaded yet use {@link decodeAsync}.
+ * Synchronous; when a handle's reviver module is not loaded yet it throws, and the same (partly
+ * decoded) value can be decoded again once the module is loaded; {@link decodeAsync} does both.
  *
  * @param value - the received value.
  * @param options - the {@link ReviveContext} of the connection it came through.

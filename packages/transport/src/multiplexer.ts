@@ -15,6 +15,7 @@ import {
   loadRevivers,
   collectRevivers,
   ReviverNotLoaded,
+  serializeError,
   type RemoteObjects,
   type ReviveContext,
   type ServedObject,
@@ -149,7 +150,12 @@ export class Multiplexer {
   readonly transport: Transport;
   readonly #listeners = new Map<number, Set<MessageListener>>();
   readonly #handlers = new Map<number, RequestHandler>();
-  readonly #buffered = new Map<number, Frame[]>();
+  /** Messages that arrived on a channel with no listener (or behind such messages), per channel. */
+  readonly #bufferedMessages = new Map<number, Frame[]>();
+  /** Requests that arrived on a channel with no handler (or behind such requests), per channel. */
+  readonly #bufferedRequests = new Map<number, Frame[]>();
+  /** Channels whose buffers a scheduled microtask will drain. */
+  readonly #flushScheduled = new Set<number>();
   readonly #pending = new Map<number, PendingRequest>();
   /** References to served objects handed out over this connection, by id. */
   readonly #served = new Map<number, number>();
@@ -163,6 +169,10 @@ export class Multiplexer {
   readonly #reviveContext: ReviveContext;
   readonly #finalizer: FinalizationRegistry<number> | undefined;
   readonly #closeListeners = new Set<() => void>();
+  /** Whether this multiplexer itself wants to keep Node.js alive (`ref()`/`unref()`). */
+  #refWanted = true;
+  /** Channels seen as Transports that want to keep Node.js alive. */
+  readonly #channelRefs = new Set<object>();
 
   /**
    * @param transport - the link to multiplex; the multiplexer owns it (closing one closes the other).
@@ -353,12 +363,30 @@ export class Multiplexer {
 
   /** Lets the transport keep Node.js alive. */
   ref(): void {
-    this.transport.ref();
+    this.#refWanted = true;
+    this.#applyRef();
   }
 
-  /** Stops the transport from keeping Node.js alive. */
+  /**
+   * Stops the transport from keeping Node.js alive, unless a channel opened with {@link channel}
+   * still wants it to (a ref'd channel with listeners).
+   */
   unref(): void {
-    this.transport.unref();
+    this.#refWanted = false;
+    this.#applyRef();
+  }
+
+  /** @internal Records whether the channel `holder` (a {@link channel} Transport) wants to keep Node.js alive. */
+  setChannelRef(holder: object, keepAlive: boolean): void {
+    if (keepAlive === this.#channelRefs.has(holder)) return;
+    if (keepAlive) this.#channelRefs.add(holder);
+    else this.#channelRefs.delete(holder);
+    this.#applyRef();
+  }
+
+  #applyRef(): void {
+    if (this.#refWanted || this.#channelRefs.size > 0) this.transport.ref();
+    else this.transport.unref();
   }
 
   /** @internal */
@@ -443,7 +471,7 @@ export class Multiplexer {
       this.#decodeQueue = undefined;
       const first = queue.shift() as Frame | undefined;
       if (first && first[1] === Kind.Request) {
-        this.#post(this.#errorFrame(first[0], first[2], error));
+        this.#replyError(first[0], first[2], error);
       } else if (first && first[1] === Kind.Resolve) {
         const pending = this.#pending.get(first[2]);
         this.#pending.delete(first[2]);
@@ -463,22 +491,17 @@ export class Multiplexer {
   #route(frame: Frame): void {
     const [channel, kind, id, payload] = frame;
     switch (kind) {
-      case Kind.Message: {
-        const listeners = this.#listeners.get(channel);
-        if (!listeners || listeners.size === 0) {
-          this.#buffer(channel, frame);
-          return;
-        }
-        for (const listener of listeners) listener(payload);
-        return;
-      }
+      case Kind.Message:
       case Kind.Request: {
-        const handler = this.#handlers.get(channel);
-        if (!handler) {
-          this.#buffer(channel, frame);
+        // Behind frames still waiting in the buffer (or with nobody to take it): wait too, so that
+        // order is kept even when a listener subscribes while a batch of frames is being delivered.
+        const buffers = kind === Kind.Message ? this.#bufferedMessages : this.#bufferedRequests;
+        if (buffers.has(channel) || !this.#canTake(channel, kind)) {
+          this.#buffer(buffers, channel, frame);
+          this.#flushBuffered(channel);
           return;
         }
-        this.#runHandler(handler, channel, id, payload);
+        this.#take(frame);
         return;
       }
       case Kind.Resolve:
@@ -505,18 +528,33 @@ export class Multiplexer {
     }
   }
 
+  #canTake(channel: number, kind: Kind): boolean {
+    return kind === Kind.Message ? (this.#listeners.get(channel)?.size ?? 0) > 0 : this.#handlers.has(channel);
+  }
+
+  /** Hands a message to its listeners or a request to its handler (both known to exist). */
+  #take(frame: Frame): void {
+    const [channel, kind, id, payload] = frame;
+    if (kind === Kind.Message) {
+      for (const listener of this.#listeners.get(channel) ?? []) listener(payload);
+    } else {
+      const handler = this.#handlers.get(channel);
+      if (handler) this.#runHandler(handler, channel, id, payload);
+    }
+  }
+
   #runHandler(handler: RequestHandler, channel: number, id: number, payload: unknown): void {
     let result: unknown;
     try {
       result = handler(payload);
     } catch (error) {
-      this.#post(this.#errorFrame(channel, id, error));
+      this.#replyError(channel, id, error);
       return;
     }
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
       (result as PromiseLike<unknown>).then(
         (value) => this.#reply(channel, id, value),
-        (error: unknown) => this.#post(this.#errorFrame(channel, id, error)),
+        (error: unknown) => this.#replyError(channel, id, error),
       );
     } else {
       this.#reply(channel, id, result);
@@ -533,41 +571,61 @@ export class Multiplexer {
     try {
       this.#sendFrame(channel, Kind.Resolve, id, value, { transfer, path: 'result' });
     } catch (error) {
-      if (this.closed) return;
-      this.#post(this.#errorFrame(channel, id, error));
+      this.#replyError(channel, id, error);
     }
   }
 
-  #errorFrame(channel: number, id: number, error: unknown): Frame {
-    const encoded = encode(error, { path: 'error', share: this.#shareContext });
-    return [channel, Kind.Reject, id, encoded.value, encoded.special ? 1 : 0];
+  /**
+   * Rejects the caller of request `id` with `error`. Never throws and never leaves the caller waiting
+   * while the link is open: what cannot be cloned in the error is described instead (as
+   * {@link serializeError} does), and if the link still refuses it, the caller gets that refusal.
+   */
+  #replyError(channel: number, id: number, error: unknown): void {
+    if (this.closed) return;
+    let frame: Frame;
+    try {
+      const encoded = encode(error, { path: 'error', share: this.#shareContext });
+      frame = [channel, Kind.Reject, id, encoded.value, encoded.special ? 1 : 0];
+    } catch {
+      // A thrown value that is not an error and holds something that cannot be cloned.
+      frame = [channel, Kind.Reject, id, serializeError(error), 1];
+    }
+    try {
+      this.transport.send(frame);
+    } catch (sendError) {
+      if (this.closed) return;
+      this.#post([channel, Kind.Reject, id, serializeError(sendError), 1]);
+    }
   }
 
-  #buffer(channel: number, frame: Frame): void {
-    let list = this.#buffered.get(channel);
+  #buffer(buffers: Map<number, Frame[]>, channel: number, frame: Frame): void {
+    let list = buffers.get(channel);
     if (!list) {
       list = [];
-      this.#buffered.set(channel, list);
+      buffers.set(channel, list);
     }
     list.push(frame);
   }
 
+  /** Drains the buffers of a channel in a microtask (never before onMessage/handle returned). */
   #flushBuffered(channel: number): void {
-    const list = this.#buffered.get(channel);
-    if (!list) return;
+    if (this.#flushScheduled.has(channel)) return;
+    if (!this.#bufferedMessages.has(channel) && !this.#bufferedRequests.has(channel)) return;
+    this.#flushScheduled.add(channel);
     queueMicrotask(() => {
-      const current = this.#buffered.get(channel);
-      if (!current) return;
-      this.#buffered.delete(channel);
-      const keep: Frame[] = [];
-      for (const frame of current) {
-        const routable =
-          frame[1] === Kind.Message ? (this.#listeners.get(channel)?.size ?? 0) > 0 : this.#handlers.has(channel);
-        if (routable) this.#route(frame);
-        else keep.push(frame);
-      }
-      if (keep.length > 0) this.#buffered.set(channel, keep);
+      this.#flushScheduled.delete(channel);
+      this.#drain(this.#bufferedMessages, channel, Kind.Message);
+      this.#drain(this.#bufferedRequests, channel, Kind.Request);
     });
+  }
+
+  #drain(buffers: Map<number, Frame[]>, channel: number, kind: Kind): void {
+    const list = buffers.get(channel);
+    if (!list) return;
+    while (list.length > 0 && !this.#closed && this.#canTake(channel, kind)) {
+      this.#take(list.shift()!);
+    }
+    if (list.length === 0 && buffers.get(channel) === list) buffers.delete(channel);
   }
 
   #serve(target: ServedObject): number {
@@ -600,7 +658,8 @@ export class Multiplexer {
     }
     this.#pending.clear();
     for (const id of [...this.#served.keys()]) this.#release(id, Number.POSITIVE_INFINITY);
-    this.#buffered.clear();
+    this.#bufferedMessages.clear();
+    this.#bufferedRequests.clear();
     for (const channel of [...this.#channelCloseListeners.keys()]) this.#fireChannelClose(channel);
     const listeners = [...this.#closeListeners];
     this.#closeListeners.clear();
@@ -661,7 +720,7 @@ class MuxChannel extends BaseTransport {
   }
 
   protected setRef(keepAlive: boolean): void {
-    if (keepAlive) this.#mux.ref();
+    this.#mux.setChannelRef(this, keepAlive);
   }
 }
 

@@ -27,7 +27,9 @@ export interface TransportCapabilities {
  * A bidirectional, ordered message link between two endpoints.
  *
  * Contract (checked by the conformance suite every built-in implementation runs):
- * - messages arrive in the order they were sent, as structured clones;
+ * - messages arrive in the order they were sent, as structured clones; none is lost for want of a
+ *   listener: what arrives while no message listener is attached is kept and delivered, in order, to
+ *   the next one (as Node.js does for IPC and MessagePorts);
  * - `send` after `close` (of either side) throws a {@link ClosedError};
  * - `onClose` listeners fire exactly once, whichever side closed, and `closed` is then `true`;
  * - `onMessage`/`onClose` return an unsubscribe function, and unsubscribing leaves no listener behind;
@@ -54,7 +56,8 @@ export interface Transport {
    */
   send(message: unknown, transfer?: readonly TransferListItem[]): void;
   /**
-   * Listens for messages.
+   * Listens for messages. Messages that arrived while no listener was attached are delivered to it
+   * first, in order.
    * @returns a function that removes the listener.
    */
   onMessage(listener: (message: unknown) => void): () => void;
@@ -136,6 +139,9 @@ export abstract class BaseTransport implements Transport {
   #refd = true;
   readonly #messageListeners = new Set<(message: unknown) => void>();
   readonly #closeListeners = new Set<() => void>();
+  /** Messages that arrived while no listener was attached, or behind those; `undefined` when none. */
+  #inbox: unknown[] | undefined;
+  #flushScheduled = false;
 
   /** A short description used in error messages, e.g. `'MessagePort transport'`. */
   protected get label(): string {
@@ -159,6 +165,7 @@ export abstract class BaseTransport implements Transport {
   onMessage(listener: (message: unknown) => void): () => void {
     this.#messageListeners.add(listener);
     this.listenersChanged();
+    this.#scheduleFlush();
     return () => {
       if (this.#messageListeners.delete(listener)) this.listenersChanged();
     };
@@ -215,9 +222,34 @@ export abstract class BaseTransport implements Transport {
     return this.#messageListeners.size > 0;
   }
 
-  /** Hands an incoming message to every listener. */
+  /**
+   * Hands an incoming message to every listener. With no listener attached (or while messages kept
+   * earlier still wait), it is kept and delivered in order once a listener is attached.
+   */
   protected deliver(message: unknown): void {
+    if (this.#inbox !== undefined || this.#messageListeners.size === 0) {
+      if (this.#closeFired) return;
+      (this.#inbox ??= []).push(message);
+      this.#scheduleFlush();
+      return;
+    }
     for (const listener of this.#messageListeners) listener(message);
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#inbox === undefined || this.#messageListeners.size === 0) return;
+    this.#flushScheduled = true;
+    // Not synchronously: a listener is never called before onMessage() returned its unsubscribe.
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      const inbox = this.#inbox;
+      if (inbox === undefined) return;
+      while (inbox.length > 0 && this.#messageListeners.size > 0 && !this.#closeFired) {
+        const message = inbox.shift();
+        for (const listener of this.#messageListeners) listener(message);
+      }
+      if (inbox.length === 0 || this.#closeFired) this.#inbox = undefined;
+    });
   }
 
   /** Records that the link is gone and fires the close listeners once. */
@@ -228,6 +260,7 @@ export abstract class BaseTransport implements Transport {
     const listeners = [...this.#closeListeners];
     this.#closeListeners.clear();
     this.#messageListeners.clear();
+    this.#inbox = undefined;
     this.setRef(false);
     for (const listener of listeners) listener();
   }

@@ -1,0 +1,105 @@
+/**
+ * MessagePortTransport: the conformance suite between the main thread and a real worker thread (the
+ * worker runs fixtures/echo-worker.js on a port it got in workerData) and over a plain MessageChannel,
+ * plus what is specific to ports: shared memory is shared, and a terminated worker closes the link.
+ */
+import { once } from 'node:events';
+import { inspect } from 'node:util';
+import { MessageChannel } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MessagePortTransport } from '@multiproc/transport';
+import { runConformance, type Peer } from './conformance.js';
+import { runEchoPeer, type PeerReport } from './fixtures/echo-peer.js';
+import { startWorker, waitFor, within, type WorkerHandle } from './helpers.js';
+
+runConformance(
+  'MessagePortTransport (main thread <-> worker thread)',
+  async () => {
+    const handle = startWorker('echo-worker.js');
+    const local = new MessagePortTransport(handle.port);
+    const report = new Promise<PeerReport>((resolve) => {
+      handle.worker.on('message', (message: { type?: string; report?: PeerReport }) => {
+        if (message.type === 'report' && message.report) resolve(message.report);
+      });
+    });
+    const peer: Peer = {
+      report,
+      dispose: () => handle.dispose(),
+      diagnostics: () => `worker thread ${handle.worker.threadId}: ${inspect(handle.sideMessages)}`,
+    };
+    return { local, peer };
+  },
+  { unrefKind: 'message-port', holdsEventLoop: true },
+);
+
+runConformance(
+  'MessagePortTransport (MessageChannel)',
+  async () => {
+    const { port1, port2 } = new MessageChannel();
+    const local = new MessagePortTransport(port1);
+    const remote = new MessagePortTransport(port2);
+    const report = new Promise<PeerReport>((resolve) => runEchoPeer(remote, resolve));
+    return {
+      local,
+      peer: {
+        report,
+        async dispose() {
+          remote.close();
+          local.close();
+        },
+      },
+    };
+  },
+  { unrefKind: 'message-port', holdsEventLoop: true },
+);
+
+describe('MessagePortTransport specifics', () => {
+  let worker: WorkerHandle | undefined;
+  afterEach(async () => {
+    await worker?.dispose();
+    worker = undefined;
+  });
+
+  it('shares a SharedArrayBuffer with a worker thread instead of copying it', async () => {
+    expect(new MessagePortTransport(new MessageChannel().port1).capabilities).toEqual({ sharedMemory: true, transfer: true });
+    worker = startWorker('echo-worker.js');
+    const transport = new MessagePortTransport(worker.port);
+    const memory = new Int32Array(new SharedArrayBuffer(8));
+    const replies: unknown[] = [];
+    transport.onMessage((message) => replies.push(message));
+    transport.send(['echo', memory]);
+    await waitFor(() => replies.some((m) => (m as unknown[])[0] === 'echo'), 'the echo');
+    const back = (replies.find((m) => (m as unknown[])[0] === 'echo') as [string, Int32Array])[1];
+    Atomics.store(back, 1, 42);
+    expect(Atomics.load(memory, 1)).toBe(42);
+    transport.close();
+  });
+
+  it('closes when the worker is terminated', async () => {
+    worker = startWorker('echo-worker.js');
+    const transport = new MessagePortTransport(worker.port);
+    let fired = 0;
+    const closed = new Promise<void>((resolve) =>
+      transport.onClose(() => {
+        fired++;
+        resolve();
+      }),
+    );
+    transport.onMessage(() => {});
+    await worker.worker.terminate();
+    await within(closed, 10_000, 'onClose after terminate');
+    expect(transport.closed).toBe(true);
+    expect(fired).toBe(1);
+    expect(() => transport.send('x')).toThrow(/closed/);
+  });
+
+  it('a port closed before the transport was made is reported closed', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const closedEvent = once(port2, 'close');
+    port1.close();
+    const transport = new MessagePortTransport(port2);
+    await closedEvent;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(transport.closed).toBe(true);
+  });
+});
