@@ -36,7 +36,20 @@ const BOOLEAN = 3;
 const STRING = 4;
 const BYTES = 5;
 
-/** What a ShareableList holds: numbers, bigints (64-bit), booleans, strings, bytes and null. */
+/**
+ * What a {@link ShareableList} holds: numbers, bigints (64-bit), booleans, strings, bytes (`Uint8Array`) and
+ * `null`, as Python's `int`, `float`, `bool`, `str`, `bytes` and `None`.
+ *
+ * @example
+ * ```ts
+ * import { ShareableList, type ShareableItem } from '@multiproc/shared';
+ * const items: ShareableItem[] = [1.5, 2n ** 40n, true, 'name', new Uint8Array([1, 2]), null];
+ * const list = new ShareableList(items);
+ * const first: ShareableItem = list.get(0);
+ * console.log(first, list.length); // 1.5 6
+ * list.shm.unlink();
+ * ```
+ */
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
 
 const encoder = new TextEncoder();

@@ -68,7 +68,21 @@ function publish(): void {
   setEnvironmentData(KEY, new Map(registry.blocks));
 }
 
-/** Options of {@link SharedMemory}. */
+/**
+ * Options of {@link SharedMemory}, as Python's `SharedMemory(name=None, create=False, size=0)`: create a new
+ * block (`create: true` and a `size`, `name` optional) or attach to an existing one by `name`.
+ *
+ * @example
+ * ```ts
+ * import { SharedMemory, type SharedMemoryOptions } from '@multiproc/shared';
+ * const createOptions: SharedMemoryOptions = { name: 'frames', create: true, size: 1024 };
+ * const block = new SharedMemory(createOptions);
+ * const attachOptions: SharedMemoryOptions = { name: 'frames' };
+ * const same = new SharedMemory(attachOptions); // here or in a worker thread
+ * console.log(same.size); // 1024
+ * block.unlink();
+ * ```
+ */
 export interface SharedMemoryOptions {
   /** The block's name; generated when creating without one. Required to attach. */
   name?: string;

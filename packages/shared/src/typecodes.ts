@@ -8,17 +8,78 @@
  */
 import { InvalidArgumentError } from '@multiproc/transport';
 
-/** A Python typecode. */
+/**
+ * A Python typecode, as in Python's `array` and `multiprocessing.Value`: `b B h H i I` (8- to 32-bit
+ * integers), `l L q Q` (64-bit integers, held as bigints) and `f d` (float32, float64).
+ *
+ * @example
+ * ```ts
+ * import { Value, type PythonTypecode } from '@multiproc/shared';
+ * const code: PythonTypecode = 'd';
+ * const temperature = new Value(code, 21.5);
+ * console.log(temperature.typecode, temperature.value); // d 21.5
+ * ```
+ */
 export type PythonTypecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd';
-/** A typecode name. */
+/**
+ * A typecode by name, an alternative to the Python codes: `int8` ... `uint32`, `float32`, `float64`,
+ * `bigint64`, `biguint64`.
+ *
+ * @example
+ * ```ts
+ * import { SharedArray, type TypecodeName } from '@multiproc/shared';
+ * const name: TypecodeName = 'uint16';
+ * const histogram = new SharedArray(name, 256);
+ * histogram.set(7, 3);
+ * console.log(histogram.get(7)); // 3
+ * ```
+ */
 export type TypecodeName = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'float64' | 'bigint64' | 'biguint64';
-/** Any accepted typecode. */
+/**
+ * Any accepted typecode: a Python code ({@link PythonTypecode}) or a name ({@link TypecodeName}).
+ *
+ * @example
+ * ```ts
+ * import { RawArray, typecodeInfo, type Typecode } from '@multiproc/shared';
+ * function allocate(code: Typecode, length: number): RawArray {
+ *   console.log(`${length} x ${typecodeInfo(code).bytes} bytes`);
+ *   return new RawArray(code, length);
+ * }
+ * allocate('i', 16); // 16 x 4 bytes
+ * allocate('float64', 16); // 16 x 8 bytes
+ * ```
+ */
 export type Typecode = PythonTypecode | TypecodeName;
 
-/** The JavaScript type a typecode holds: `bigint` for the 64-bit integer codes, `number` otherwise. */
+/**
+ * The JavaScript type a typecode holds: `bigint` for the 64-bit integer codes (`l L q Q bigint64
+ * biguint64`), `number` otherwise. It types `.value`, `get` and `set` of the shared containers.
+ *
+ * @example
+ * ```ts
+ * import { Value, type ValueOf } from '@multiproc/shared';
+ * const big: ValueOf<'q'> = 2n ** 40n; // bigint
+ * const small: ValueOf<'i'> = 42; // number
+ * const total = new Value('q', big);
+ * total.value += BigInt(small);
+ * console.log(total.value); // 1099511627818n
+ * ```
+ */
 export type ValueOf<T extends Typecode> = T extends 'l' | 'L' | 'q' | 'Q' | 'bigint64' | 'biguint64' ? bigint : number;
 
-/** The typed array over the shared memory of a typecode. */
+/**
+ * The typed array a typecode gives over shared memory (`view` of a `RawArray` or `SharedArray`):
+ * `Int32Array` for `'i'`/`'int32'`, `Float64Array` for `'d'`/`'float64'`, `BigInt64Array` for `'q'`, and so on.
+ *
+ * @example
+ * ```ts
+ * import { RawArray, type ViewOf } from '@multiproc/shared';
+ * const counters = new RawArray('i', 4);
+ * const view: ViewOf<'i'> = counters.view; // Int32Array over the shared memory
+ * Atomics.add(view, 0, 5);
+ * console.log(counters.get(0)); // 5
+ * ```
+ */
 export type ViewOf<T extends Typecode> = T extends 'b' | 'int8'
   ? Int8Array
   : T extends 'B' | 'uint8'
@@ -39,10 +100,32 @@ export type ViewOf<T extends Typecode> = T extends 'b' | 'int8'
                   ? BigInt64Array
                   : BigUint64Array;
 
-/** Any typed array a typecode gives. */
+/**
+ * Any typed array a typecode gives: the union of every {@link ViewOf}, as returned by
+ * {@link TypecodeInfo.view}.
+ *
+ * @example
+ * ```ts
+ * import { typecodeInfo, type TypedView } from '@multiproc/shared';
+ * const buffer = new SharedArrayBuffer(64);
+ * const view: TypedView = typecodeInfo('d').view(buffer);
+ * console.log(view.constructor.name, view.length); // Float64Array 8
+ * ```
+ */
 export type TypedView = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 
-/** What a typecode stands for. */
+/**
+ * What a typecode stands for, as {@link typecodeInfo} returns it: its name, size, whether its elements are
+ * bigints or integers, its range, and a factory for its typed array.
+ *
+ * @example
+ * ```ts
+ * import { typecodeInfo, type TypecodeInfo } from '@multiproc/shared';
+ * const info: TypecodeInfo = typecodeInfo('h');
+ * console.log(info.name, info.bytes, info.integer, info.min, info.max); // int16 2 true -32768 32767
+ * const view = info.view(new SharedArrayBuffer(4 * info.bytes)); // an Int16Array of 4
+ * ```
+ */
 export interface TypecodeInfo {
   /** The name, e.g. `int32`. */
   readonly name: TypecodeName;

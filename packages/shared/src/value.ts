@@ -12,7 +12,22 @@ import { resolveLock } from './internal/lock-option.js';
 import { RawValue } from './raw-value.js';
 import type { Typecode, ValueOf } from './typecodes.js';
 
-/** Options of {@link Value} and {@link SharedArray}. */
+/**
+ * Options of {@link Value} and {@link SharedArray}, as Python's `lock=` argument: `true` (default) for a new
+ * RLock, `false` for none (then `getLock()` throws), or a `Lock`/`RLock` of your own to share one lock
+ * between several objects.
+ *
+ * @example
+ * ```ts
+ * import { Lock } from '@multiproc/sync';
+ * import { SharedArray, Value, type SyncOptions } from '@multiproc/shared';
+ * const shared: SyncOptions = { lock: new Lock() };
+ * const count = new Value('i', 0, shared);
+ * const sums = new SharedArray('d', 8, shared); // guarded by the same Lock as count
+ * const unguarded = new Value('d', 0.5, { lock: false }); // like a RawValue
+ * console.log(count.getLock() === sums.getLock(), unguarded.value); // true 0.5
+ * ```
+ */
 export interface SyncOptions {
   /** `true` (default): a new RLock; `false`: no lock; or your own `Lock`/`RLock`. */
   lock?: boolean | Lock | RLock;

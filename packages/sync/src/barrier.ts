@@ -51,7 +51,22 @@ const COUNT_MASK = 0xffff;
 const GEN_MASK = 0x7fff;
 const MAX_PARTIES = 0xfffe;
 
-/** Options of a {@link Barrier}. */
+/**
+ * Options of a {@link Barrier}, as Python's `Barrier(parties, action=None, timeout=None)`: an `action` run
+ * once per round by the last party to arrive, and the default `timeout` of `wait` in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { Barrier, type BarrierOptions } from '@multiproc/sync';
+ * const options: BarrierOptions = {
+ *   action: () => console.log('all parties arrived'), // self-contained: it may run in a worker
+ *   timeout: 5_000,
+ * };
+ * const barrier = new Barrier(3, options);
+ * const indices = await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()]);
+ * console.log(indices.sort()); // [0, 1, 2]
+ * ```
+ */
 export interface BarrierOptions {
   /**
    * Run by one of the parties (the last to arrive) when all have arrived, before any is released, as in

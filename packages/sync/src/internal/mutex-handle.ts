@@ -49,15 +49,46 @@ export interface LocalMutex {
 }
 
 /**
- * A guard returned by `lock()`: releases the lock when disposed (`using held = await lock.lock()`), or by
- * calling `release()`; releasing twice is a no-op.
+ * A guard returned by `lock()` and `lockSync()` of a `Lock` or `RLock`: releases the lock when disposed
+ * (`using held = await lock.lock()`), or by calling `release()`; releasing twice is a no-op.
+ *
+ * @example
+ * ```ts
+ * import { Lock, type LockGuard } from '@multiproc/sync';
+ * const lock = new Lock();
+ * {
+ *   using held = await lock.lock(); // released at the end of the block, even on a throw
+ *   // critical section
+ * }
+ * const guard: LockGuard = await lock.lock();
+ * try {
+ *   // critical section
+ * } finally {
+ *   guard.release();
+ * }
+ * guard.release(); // a second release is a no-op
+ * ```
  */
 export interface LockGuard extends Disposable {
   /** Releases the lock (once). */
   release(): void;
 }
 
-/** Options of `lock()`. */
+/**
+ * Options of `lock()` and `lockSync()` of a `Lock` or `RLock`: `timeout` in milliseconds, after which the
+ * call throws a `TimeoutError` instead of returning `false` as `acquire` does.
+ *
+ * @example
+ * ```ts
+ * import { Lock, type LockOptions } from '@multiproc/sync';
+ * const lock = new Lock();
+ * const options: LockOptions = { timeout: 1_000 };
+ * {
+ *   using held = await lock.lock(options); // throws TimeoutError if not acquired within a second
+ *   // critical section
+ * }
+ * ```
+ */
 export interface LockOptions {
   /** Give up after this many milliseconds with a TimeoutError (default: wait as long as it takes). */
   timeout?: number;

@@ -60,7 +60,28 @@ export function callRemoteSync(ref: RemoteRef, method: string, args: readonly un
   return ref.remote.callSync(ref.id, method, args);
 }
 
-/** Options of a blocking acquire, as in Python: `block` (default true) and `timeout` in milliseconds. */
+/**
+ * Options of `acquire` and `acquireSync` (on `Lock`, `RLock`, `Semaphore`, `BoundedSemaphore` and
+ * `Condition`), as Python's `acquire(block=True, timeout=None)`: `block` (default `true`) and `timeout` in
+ * milliseconds. A timeout cannot be combined with `block: false`.
+ *
+ * @example
+ * ```ts
+ * import { Lock, type AcquireOptions } from '@multiproc/sync';
+ * const lock = new Lock();
+ * const patient: AcquireOptions = { timeout: 250 };
+ * if (await lock.acquire(patient)) {
+ *   try {
+ *     // critical section
+ *   } finally {
+ *     lock.release();
+ *   }
+ * }
+ * const tryOnce: AcquireOptions = { block: false };
+ * console.log(lock.acquireSync(tryOnce)); // true: the lock was free
+ * lock.release();
+ * ```
+ */
 export interface AcquireOptions {
   /** Wait for the lock (default `true`); with `false`, return at once whether it was taken. */
   block?: boolean;
