@@ -1,0 +1,126 @@
+/**
+ * Benchmark 1: Process start-to-exit latency.
+ *
+ * One operation = create the worker, start it, and wait until it has ended (for multiproc: `new Process`,
+ * `start()`, `await join()`) with a no-op target. Rows:
+ *  - multiproc Process, runtime 'thread'   vs  raw `new Worker(noop file)` + 'exit'   (target: within 10%), cold
+ *  - multiproc Process, runtime 'thread', taking the warm standby (stretch target: under 5 ms)
+ *  - multiproc Process, runtime 'process'  vs  raw `child_process.fork(noop file)` + 'exit'
+ *  - Python multiprocessing.Process with the fork, spawn and forkserver start methods (python3 subprocess)
+ * The Node rows are measured round-robin in this process; then the Python script runs alone.
+ */
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Process } from '@multiproc/process';
+import tasks from '../fixtures/tasks.mjs';
+import { roundRobin } from '../lib/measure.mjs';
+import { percent, summarize } from '../lib/stats.mjs';
+import { ms } from '../lib/table.mjs';
+
+const NOOP_WORKER = new URL('../fixtures/noop-worker.mjs', import.meta.url);
+const NOOP_CHILD = fileURLToPath(new URL('../fixtures/noop-child.mjs', import.meta.url));
+const PY_SCRIPT = fileURLToPath(new URL('../python/process_start.py', import.meta.url));
+const PY_METHODS = ['fork', 'spawn', 'forkserver'];
+
+// `execArgv` set explicitly (to the same flags) makes a Process ineligible for the warm standby: a cold start.
+async function multiproc(runtime, { warm = false } = {}) {
+  const p = new Process({ target: tasks.noop, runtime, ...(warm ? {} : { execArgv: process.execArgv }) });
+  p.start();
+  const code = await p.join();
+  if (code !== 0) throw new Error(`multiproc ${runtime} process exited with ${code}`);
+}
+
+async function rawWorker() {
+  const worker = new Worker(NOOP_WORKER);
+  const [code] = await once(worker, 'exit');
+  if (code !== 0) throw new Error(`raw Worker exited with ${code}`);
+}
+
+async function rawFork() {
+  const child = fork(NOOP_CHILD);
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`raw fork exited with ${code}`);
+}
+
+/** Runs the Python script; resolves { version, samples } or { error }. */
+function runPython({ runs, warmup }) {
+  const python = process.env.PYTHON ?? 'python3';
+  const argv = [PY_SCRIPT, '--runs', String(runs), '--warmup', String(warmup), '--methods', PY_METHODS.join(',')];
+  return new Promise((resolve) => {
+    execFile(python, argv, { maxBuffer: 16 * 1024 * 1024, timeout: 5 * 60_000 }, (error, stdout, stderr) => {
+      if (error) {
+        const why = error.code === 'ENOENT' ? `${python} not found (set PYTHON=...)` : `${python} failed: ${stderr.trim() || error.message}`;
+        resolve({ error: why });
+        return;
+      }
+      try {
+        const parsed = JSON.parse(stdout.trim().split('\n').pop());
+        resolve({ version: parsed.python, samples: parsed.samples, skipped: parsed.skipped ?? [] });
+      } catch (parseError) {
+        resolve({ error: `could not parse the Python script's output: ${parseError.message}` });
+      }
+    });
+  });
+}
+
+export default {
+  name: 'process-start',
+  title: 'Process start-to-exit latency (no-op target: start() + join())',
+  defaults: { runs: 50, warmup: 5 },
+
+  /** @param {{ runs: number, warmup: number, log: (line: string) => void }} ctx */
+  async run({ runs, warmup, log }) {
+    const node = [
+      { name: 'thread', run: () => multiproc('thread') },
+      // Takes the standby prepared after the previous take (the other variants give it time to boot).
+      { name: 'threadWarm', run: () => multiproc('thread', { warm: true }) },
+      { name: 'rawWorker', run: rawWorker },
+      { name: 'process', run: () => multiproc('process') },
+      { name: 'rawFork', run: rawFork },
+    ];
+    log(`Node: ${node.length} variants x (${warmup} warm-up + ${runs} runs), round-robin`);
+    const samples = await roundRobin(node, { runs, warmup });
+    log(`Python: multiprocessing ${PY_METHODS.join('/')} x (${warmup} warm-up + ${runs} runs)`);
+    const py = await runPython({ runs, warmup });
+
+    const s = Object.fromEntries([...samples].map(([name, xs]) => [name, summarize(xs)]));
+    const worker = s.rawWorker.median;
+    const forked = s.rawFork.median;
+    const ratio = (stats, base, label) => (stats && Number.isFinite(stats.median) ? `${(stats.median / base).toFixed(2)}x ${label}` : 'n/a');
+    const row = (label, runtime, stats, vs) => [label, runtime, ms(stats?.median), ms(stats?.p90), vs];
+
+    const rows = [
+      row("multiproc Process, runtime 'thread'", 'thread', s.thread, ratio(s.thread, worker, 'raw Worker')),
+      row('raw new Worker(file) + exit', 'thread', s.rawWorker, '1.00x (baseline)'),
+      row("multiproc Process, 'thread', warm standby", 'thread', s.threadWarm, ratio(s.threadWarm, worker, 'raw Worker')),
+      row("multiproc Process, runtime 'process'", 'process', s.process, ratio(s.process, forked, 'raw fork')),
+      row('raw child_process.fork(file) + exit', 'process', s.rawFork, '1.00x (baseline)'),
+    ];
+    const pyStats = {};
+    for (const method of PY_METHODS) {
+      const xs = py.samples?.[method];
+      pyStats[method] = xs ? summarize(xs) : undefined;
+      rows.push(row(`Python multiprocessing, ${method}`, 'process', pyStats[method], ratio(pyStats[method], forked, 'raw fork')));
+    }
+
+    const threadVsWorker = s.thread.median / worker;
+    const notes = [
+      `thread runtime vs raw Worker: ${percent(threadVsWorker)} (target: within +10%${threadVsWorker <= 1.1 ? ', met' : ', NOT met'})`,
+      `warm standby start+join: ${ms(s.threadWarm.median)} ms median (stretch target: under 5 ms${s.threadWarm.median < 5 ? ', met' : ', NOT met'}; below Python spawn/forkserver: ${
+        pyStats.spawn && pyStats.forkserver && s.threadWarm.median < Math.min(pyStats.spawn.median, pyStats.forkserver.median) ? 'yes' : 'no'
+      })`,
+      `process runtime vs raw fork: ${percent(s.process.median / forked)}`,
+      py.error ? `Python rows: n/a, ${py.error}` : `Python ${py.version}${py.skipped.length ? ` (start methods not available: ${py.skipped.join(', ')})` : ''}`,
+    ];
+    return {
+      header: ['variant', 'runtime', 'median ms', 'p90 ms', 'vs baseline'],
+      align: ['l', 'l', 'r', 'r', 'l'],
+      rows,
+      notes,
+      data: { node: s, python: py.error ? { error: py.error } : { version: py.version, stats: pyStats } },
+    };
+  },
+};
