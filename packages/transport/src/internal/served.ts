@@ -89,7 +89,13 @@ export function shareEndpoint(onConnection: (socket: import('node:net').Socket) 
   const { join } = load('node:path') as typeof import('node:path');
   const { unlinkSync } = load('node:fs') as typeof import('node:fs');
   const name = `multiproc-${process.pid}-${globalThis.crypto.randomUUID().slice(0, 12)}`;
-  const endpoint = process.platform === 'win32' ? `\\\\.\\pipe\\${name}` : join(tmpdir(), `${name}.sock`);
+  // Linux: an abstract socket (leading NUL), which leaves no file behind even when the process is killed.
+  const endpoint =
+    process.platform === 'win32'
+      ? `\\\\.\\pipe\\${name}`
+      : process.platform === 'linux'
+        ? `\0${name}`
+        : join(tmpdir(), `${name}.sock`);
   const server = createServer((socket) => onConnection(socket));
   server.on('error', () => {
     // A failing endpoint only disables sync calls into this process; async proxies keep working.
@@ -98,7 +104,7 @@ export function shareEndpoint(onConnection: (socket: import('node:net').Socket) 
   server.unref();
   registry.server = server;
   registry.endpoint = endpoint;
-  if (process.platform !== 'win32') {
+  if (process.platform !== 'win32' && process.platform !== 'linux') {
     process.once('exit', () => {
       try {
         unlinkSync(endpoint);
