@@ -67,7 +67,7 @@ export class AsyncResult<T> implements PromiseLike<T> {
   /**
    * Whether the call finished without an error.
    * @returns `true` if it succeeded.
-   * @throws {@link InvalidStateError} when it has not finished yet (Python raises ValueError).
+   * @throws {@link "@multiproc/transport"!InvalidStateError | InvalidStateError} when it has not finished yet (Python raises ValueError).
    */
   successful(): boolean {
     if (this.#state.status === 'pending') {
@@ -100,7 +100,7 @@ export class AsyncResult<T> implements PromiseLike<T> {
 
   /**
    * The value, once ready: resolves with it, or rejects with the task's error.
-   * @param timeoutMs - reject with a {@link TimeoutError} if not ready by then; the call goes on and
+   * @param timeoutMs - reject with a {@link "@multiproc/transport"!TimeoutError | TimeoutError} if not ready by then; the call goes on and
    *   `get` can be called again.
    * @returns a promise of the value.
    */

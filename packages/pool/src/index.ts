@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { Pool } from './pool.js';
-export type { AsyncCallOptions, CallOptions, PoolOptions, PoolTask } from './pool.js';
+export type { AnyFn, ArgsOf, AsyncCallOptions, CallOptions, FirstArgOf, PoolOptions, PoolTask, ResultOf } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { PoolBrokenError, WorkerCrashedError } from './errors.js';
 export type { WorkerExit } from './errors.js';

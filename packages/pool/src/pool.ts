@@ -122,8 +122,19 @@ export interface AsyncCallOptions<T> extends CallOptions {
   errorCallback?: (error: unknown) => void;
 }
 
+/**
+ * Any function a pool can run: the constraint of the `F` type parameter of {@link PoolTask} and of
+ * every {@link Pool} call, from which the argument and result types are inferred.
+ *
+ * @example
+ * ```ts
+ * import type { AnyFn } from '@multiproc/pool';
+ * const square = (n: number): number => n * n;
+ * const fn: AnyFn = square;
+ * ```
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFn = (...args: any[]) => unknown;
+export type AnyFn = (...args: any[]) => unknown;
 /**
  * What a pool call runs: a `defineTasks` function, a self-contained inline function, or `{ module, name }`.
  *
@@ -135,9 +146,41 @@ type AnyFn = (...args: any[]) => unknown;
  * ```
  */
 export type PoolTask<F extends AnyFn = AnyFn> = F | { readonly module: string; readonly name: string };
-type ResultOf<F> = F extends AnyFn ? Awaited<ReturnType<F>> : unknown;
-type ArgsOf<F> = F extends AnyFn ? Parameters<F> : unknown[];
-type FirstArgOf<F> = F extends (...args: infer P) => unknown ? (P extends [] ? unknown : P[0]) : unknown;
+/**
+ * What a pool call resolves with for a task `F`: its return value, awaited (a task that returns a
+ * promise resolves the call with the promise's value).
+ *
+ * @example
+ * ```ts
+ * import type { ResultOf } from '@multiproc/pool';
+ * const fetchSize = async (url: string): Promise<number> => url.length;
+ * type Size = ResultOf<typeof fetchSize>; // number
+ * ```
+ */
+export type ResultOf<F> = F extends AnyFn ? Awaited<ReturnType<F>> : unknown;
+/**
+ * The arguments of a task `F`, as {@link Pool.apply} and each item of {@link Pool.starmap} take them.
+ *
+ * @example
+ * ```ts
+ * import type { ArgsOf } from '@multiproc/pool';
+ * const add = (a: number, b: number): number => a + b;
+ * const pairs: Array<ArgsOf<typeof add>> = [[1, 2], [3, 4]]; // for pool.starmap(add, pairs)
+ * ```
+ */
+export type ArgsOf<F> = F extends AnyFn ? Parameters<F> : unknown[];
+/**
+ * The first argument of a task `F`: the item type of {@link Pool.map} and {@link Pool.imap}, which
+ * call the task with one item each.
+ *
+ * @example
+ * ```ts
+ * import type { FirstArgOf } from '@multiproc/pool';
+ * const square = (n: number): number => n * n;
+ * const items: Array<FirstArgOf<typeof square>> = [1, 2, 3]; // for pool.map(square, items)
+ * ```
+ */
+export type FirstArgOf<F> = F extends (...args: infer P) => unknown ? (P extends [] ? unknown : P[0]) : unknown;
 
 const TARGET_BATCH_MS = 2;
 const MAX_BATCH = 4096;
@@ -301,7 +344,7 @@ export class Pool {
    * Starts the workers.
    *
    * @param processes - the number of workers, or {@link PoolOptions}.
-   * @throws {@link InvalidArgumentError} for a size below 1, `maxTasksPerChild` below 1, a negative
+   * @throws {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} for a size below 1, `maxTasksPerChild` below 1, a negative
    *   `taskTimeout`, an unknown runtime, or an initializer that is not a task.
    */
   constructor(processes?: number | PoolOptions) {
@@ -356,7 +399,7 @@ export class Pool {
    * @param options - {@link CallOptions}.
    * @returns a promise of the result; rejects with the task's error (same class, message, properties and
    *   the worker's stack), a {@link WorkerCrashedError}, a TimeoutError, an AbortError or a PoolBrokenError.
-   * @throws {@link ClosedError} (`ERR_POOL_CLOSED`) after close; NotCloneableError for bad arguments.
+   * @throws {@link "@multiproc/transport"!ClosedError | ClosedError} (`ERR_POOL_CLOSED`) after close; NotCloneableError for bad arguments.
    */
   apply<F extends AnyFn>(fn: PoolTask<F>, args?: ArgsOf<F>, options: CallOptions = {}): Promise<ResultOf<F>> {
     const submit = this.#prepareApply(fn, args, options);
@@ -470,7 +513,7 @@ export class Pool {
    * Waits for the workers to exit, after {@link Pool.close} or {@link Pool.terminate}.
    *
    * @returns a promise that resolves when they have.
-   * @throws {@link InvalidStateError} (synchronously) while the pool is still running.
+   * @throws {@link "@multiproc/transport"!InvalidStateError | InvalidStateError} (synchronously) while the pool is still running.
    */
   join(): Promise<void> {
     if (this.#state === 'running') {

@@ -1,6 +1,6 @@
 /**
  * The errors of `@multiproc/process`. Misuse of a Process (start twice, join before start, use after
- * close) throws the transport package's {@link InvalidStateError}; a process that could not be started at
+ * close) throws the transport package's {@link "@multiproc/transport"!InvalidStateError | InvalidStateError}; a process that could not be started at
  * all throws a {@link ProcessError} carrying the underlying error as `cause`.
  *
  * @packageDocumentation

@@ -101,7 +101,7 @@ export class Process<T extends Task = Task> {
    * Prepares a process; nothing runs until {@link Process.start}.
    *
    * @param options - {@link ProcessOptions}: `target` is required.
-   * @throws {@link InvalidArgumentError} for a bad target, args that are not an array, a bad runtime or name.
+   * @throws {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} for a bad target, args that are not an array, a bad runtime or name.
    */
   constructor(options: ProcessOptions<T>) {
     if (options === null || typeof options !== 'object') {
@@ -190,8 +190,8 @@ export class Process<T extends Task = Task> {
   /**
    * Starts the worker and runs the target in it. Returns at once (the worker boots in the background).
    *
-   * @throws {@link InvalidStateError} when already started or closed; {@link NotCloneableError} (naming
-   *   the path, e.g. `args[1].callback`) for an argument that cannot be sent; {@link UnsupportedError}
+   * @throws {@link "@multiproc/transport"!InvalidStateError | InvalidStateError} when already started or closed; {@link "@multiproc/transport"!NotCloneableError | NotCloneableError} (naming
+   *   the path, e.g. `args[1].callback`) for an argument that cannot be sent; {@link "@multiproc/transport"!UnsupportedError | UnsupportedError}
    *   for a TypeScript task module on a thread of a Node.js that cannot load it; {@link ProcessError} when
    *   the worker cannot be created.
    */
@@ -229,8 +229,8 @@ export class Process<T extends Task = Task> {
    *
    * @param timeoutMs - give up after this many milliseconds and resolve `null` (the process keeps running).
    * @returns the exit code, or `null` if it was still running at the timeout.
-   * @throws {@link InvalidStateError} (synchronously) before start or after close;
-   *   {@link InvalidArgumentError} for a negative or non-numeric timeout.
+   * @throws {@link "@multiproc/transport"!InvalidStateError | InvalidStateError} (synchronously) before start or after close;
+   *   {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} for a negative or non-numeric timeout.
    */
   join(timeoutMs?: number): Promise<number | null> {
     this.#checkOpen();
@@ -260,7 +260,7 @@ export class Process<T extends Task = Task> {
    * Whether the process has started and not yet ended.
    *
    * @returns `true` while running.
-   * @throws {@link InvalidStateError} after close.
+   * @throws {@link "@multiproc/transport"!InvalidStateError | InvalidStateError} after close.
    */
   isAlive(): boolean {
     this.#checkOpen();
@@ -271,7 +271,7 @@ export class Process<T extends Task = Task> {
    * Asks the process to end: SIGTERM for a child process, `worker.terminate()` for a thread. Its exit
    * code becomes -15. Does nothing if it already ended.
    *
-   * @throws {@link InvalidStateError} after close.
+   * @throws {@link "@multiproc/transport"!InvalidStateError | InvalidStateError} after close.
    */
   terminate(): void {
     this.#checkOpen();
@@ -282,7 +282,7 @@ export class Process<T extends Task = Task> {
    * Ends the process at once: SIGKILL for a child process, `worker.terminate()` for a thread. Its exit
    * code becomes -9. Does nothing if it already ended.
    *
-   * @throws {@link InvalidStateError} after close.
+   * @throws {@link "@multiproc/transport"!InvalidStateError | InvalidStateError} after close.
    */
   kill(): void {
     this.#checkOpen();
@@ -292,7 +292,7 @@ export class Process<T extends Task = Task> {
   /**
    * Releases the Process object, as Python's `close()`: afterwards every method throws.
    *
-   * @throws {@link InvalidStateError} while the process is still running.
+   * @throws {@link "@multiproc/transport"!InvalidStateError | InvalidStateError} while the process is still running.
    */
   close(): void {
     if (this.#closed) return;

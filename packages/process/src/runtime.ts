@@ -37,7 +37,7 @@ export function checkRuntime(runtime: unknown, what = 'runtime'): Runtime {
  * closest equivalent is `set_start_method`; the umbrella package's `setStartMethod` calls this.
  *
  * @param runtime - `'thread'` or `'process'`.
- * @throws {@link InvalidArgumentError} for any other value.
+ * @throws {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} for any other value.
  * @example
  * ```ts
  * import { setDefaultRuntime, getDefaultRuntime } from '@multiproc/process';

@@ -109,7 +109,7 @@ const REVIVER_NAME = 'reviveTask';
  * @param moduleUrl - always `import.meta.url` of the module that calls it.
  * @param tasks - the functions, by name. They may be async, and may use anything the module imports.
  * @returns the same object, functions tagged.
- * @throws {@link InvalidArgumentError} when `moduleUrl` is not a URL or a value is not a function.
+ * @throws {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} when `moduleUrl` is not a URL or a value is not a function.
  * @example
  * ```ts
  * // tasks.ts
@@ -183,7 +183,7 @@ const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
  * @param task - a `defineTasks` function, a self-contained inline function, or `{ module, name }`.
  * @param what - the name of the argument in error messages.
  * @returns the descriptor.
- * @throws {@link InvalidArgumentError} for anything else (a bound or native function, a non-function).
+ * @throws {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} for anything else (a bound or native function, a non-function).
  * @example
  * ```ts
  * import { describeTask } from '@multiproc/process';
@@ -337,7 +337,7 @@ function isUnknownExtension(error: unknown): boolean {
  *
  * @param descriptor - from {@link describeTask}.
  * @returns the function.
- * @throws {@link InvalidArgumentError} when the module has no such task; {@link UnsupportedError} for
+ * @throws {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} when the module has no such task; {@link "@multiproc/transport"!UnsupportedError | UnsupportedError} for
  *   TypeScript on a Node.js that cannot load it.
  * @example
  * ```ts

@@ -9,10 +9,32 @@
  */
 import { InvalidArgumentError } from './errors.js';
 
-/** How a wait ended: woken (`'ok'`), the value already differed (`'not-equal'`), or the timeout passed. */
+/**
+ * How a wait ended: woken (`'ok'`), the value already differed (`'not-equal'`), or the timeout passed
+ * (`'timed-out'`). The same strings `Atomics.wait` returns.
+ *
+ * @example
+ * ```ts
+ * import { waitAsync, type WaitResult } from '@multiproc/transport';
+ * const flag = new Int32Array(new SharedArrayBuffer(4));
+ * const result: WaitResult = await waitAsync(flag, 0, 0, 50);
+ * if (result === 'timed-out') console.log('nobody set the flag within 50 ms');
+ * ```
+ */
 export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 
-/** How many times to re-read the value before parking. Enough for a few hundred nanoseconds. */
+/**
+ * How many times {@link waitSync} and {@link waitAsync} re-read the value before parking the thread.
+ * Enough for a few hundred nanoseconds, so a hand-off between busy threads skips the park entirely.
+ *
+ * @example
+ * ```ts
+ * import { SPIN_ITERATIONS } from '@multiproc/transport';
+ * // A custom wait loop that spins as long as the built-in waits before it parks:
+ * const flag = new Int32Array(new SharedArrayBuffer(4));
+ * for (let i = 0; i < SPIN_ITERATIONS && Atomics.load(flag, 0) === 0; i++);
+ * ```
+ */
 export const SPIN_ITERATIONS = 128;
 
 function checkTimeout(timeoutMs: number | undefined): number {

@@ -10,7 +10,18 @@ import type { ChildProcess } from 'node:child_process';
 import { InvalidArgumentError } from './errors.js';
 import { BaseTransport, type TransportCapabilities } from './transport.js';
 
-/** Either side of an IPC channel: a `ChildProcess` in the parent, `process` in the child. */
+/**
+ * Either side of an IPC channel: a `ChildProcess` in the parent, `process` in the child.
+ *
+ * @example
+ * ```ts
+ * import { ChildProcessTransport, type IpcEndpoint } from '@multiproc/transport';
+ * // Inside a child started with child_process.fork(..., { serialization: 'advanced' }):
+ * const endpoint: IpcEndpoint = process;
+ * const toParent = new ChildProcessTransport(endpoint);
+ * toParent.send({ ready: true });
+ * ```
+ */
 export type IpcEndpoint = ChildProcess | NodeJS.Process;
 
 /**

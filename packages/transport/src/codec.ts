@@ -19,16 +19,53 @@
 import { InvalidArgumentError, lookupErrorClass, NotCloneableError } from './errors.js';
 import type { TransportCapabilities } from './transport.js';
 
-/** The property that marks an object rewritten by the codec. */
+/**
+ * The property that marks an object rewritten by the codec (a serialized error, a handle descriptor).
+ * A plain object of yours that happens to have this key is escaped on the way out and restored on the
+ * way in, so it never confuses {@link decode}.
+ *
+ * @example
+ * ```ts
+ * import { CODEC_TAG, encode } from '@multiproc/transport';
+ * const { value } = encode(new Error('boom'));
+ * console.log((value as Record<string, unknown>)[CODEC_TAG]); // 'error'
+ * ```
+ */
 export const CODEC_TAG = '__multiproc$';
 
-/** The method a shareable handle implements to describe itself for the trip. */
+/**
+ * The method a shareable handle implements to describe itself for the trip (a `Symbol.for` key, so two
+ * installs of this package agree on it). See {@link Shareable} for a whole handle.
+ *
+ * @example
+ * ```ts
+ * import { describeShareable, type ShareContext, type ShareDescriptor } from '@multiproc/transport';
+ * class Token {
+ *   constructor(readonly id: string) {}
+ *   [describeShareable](_context: ShareContext): ShareDescriptor {
+ *     return { reviver: import.meta.url, name: 'reviveToken', data: this.id };
+ *   }
+ * }
+ * export const reviveToken = (data: unknown): Token => new Token(data as string);
+ * ```
+ */
 export const describeShareable: unique symbol = Symbol.for('multiproc.shareable.describe') as never;
 
 /**
  * What a shareable handle turns into to cross a boundary. The receiver imports `reviver` (a module URL,
  * taken from that module's own `import.meta.url` so it resolves under any package layout) and calls
  * its export `name` with `data`.
+ *
+ * @example
+ * ```ts
+ * import type { ShareDescriptor } from '@multiproc/transport';
+ * // What a handle backed by shared memory might return from its describeShareable method:
+ * const descriptor: ShareDescriptor = {
+ *   reviver: import.meta.url, // this module exports `reviveCounter`
+ *   name: 'reviveCounter',
+ *   data: new SharedArrayBuffer(4),
+ * };
+ * ```
  */
 export interface ShareDescriptor {
   /** URL of the module that exports the reviver function. */
@@ -41,7 +78,23 @@ export interface ShareDescriptor {
 
 /**
  * An object served to the other side of a connection (Manager-style): the proxy revived there sends
- * method calls that arrive here.
+ * method calls that arrive here. Passed to {@link ShareContext.serve} by a handle crossing a link
+ * without shared memory.
+ *
+ * @example
+ * ```ts
+ * import type { ServedObject } from '@multiproc/transport';
+ * let count = 0;
+ * const served: ServedObject = {
+ *   call(method, args) {
+ *     if (method === 'add') return (count += args[0] as number);
+ *     throw new TypeError(`no method ${method}`);
+ *   },
+ *   release() {
+ *     console.log('no proxy left');
+ *   },
+ * };
+ * ```
  */
 export interface ServedObject {
   /** Runs one call from a proxy. May return a promise. */
@@ -50,7 +103,25 @@ export interface ServedObject {
   release?(): void;
 }
 
-/** What a shareable handle learns about the trip it is about to make. */
+/**
+ * What a shareable handle learns about the trip it is about to make: whether the link shares memory
+ * (then it sends its buffer) and, if not, how to serve itself to the other side.
+ *
+ * @example
+ * ```ts
+ * import { describeShareable, type ShareContext, type ShareDescriptor } from '@multiproc/transport';
+ * class Counter {
+ *   readonly cells = new Int32Array(new SharedArrayBuffer(4));
+ *   [describeShareable](context: ShareContext): ShareDescriptor {
+ *     if (context.capabilities.sharedMemory) {
+ *       return { reviver: import.meta.url, name: 'reviveCounter', data: { buffer: this.cells.buffer } };
+ *     }
+ *     const id = context.serve({ call: (method) => (method === 'get' ? Atomics.load(this.cells, 0) : undefined) });
+ *     return { reviver: import.meta.url, name: 'reviveCounter', data: { id } };
+ *   }
+ * }
+ * ```
+ */
 export interface ShareContext {
   /** The capabilities of the transport it will cross. */
   readonly capabilities: TransportCapabilities;
@@ -64,7 +135,22 @@ export interface ShareContext {
   serve(target: ServedObject): number;
 }
 
-/** What a reviver is given, beside the descriptor data. */
+/**
+ * What a reviver is given, beside the descriptor data: the capabilities of the link the handle came
+ * through and, on a connection, the {@link RemoteObjects} its proxy calls the owner through.
+ *
+ * @example
+ * ```ts
+ * import type { ReviveContext } from '@multiproc/transport';
+ * export function reviveCounter(data: unknown, context: ReviveContext): unknown {
+ *   const { buffer, id } = data as { buffer?: SharedArrayBuffer; id?: number };
+ *   if (buffer) return new Int32Array(buffer); // same memory as the sender's
+ *   const remote = context.remote;
+ *   if (!remote || id === undefined) throw new TypeError('a served counter needs a connection');
+ *   return { get: () => remote.call(id, 'get', []) };
+ * }
+ * ```
+ */
 export interface ReviveContext {
   /** The capabilities of the transport the handle came through. */
   readonly capabilities: TransportCapabilities;
@@ -74,7 +160,23 @@ export interface ReviveContext {
   readonly remote: RemoteObjects | undefined;
 }
 
-/** The proxy side of served objects: how a revived proxy reaches its owner. */
+/**
+ * The proxy side of served objects: how a revived proxy reaches its owner. Found in
+ * {@link ReviveContext.remote}.
+ *
+ * @example
+ * ```ts
+ * import type { RemoteObjects } from '@multiproc/transport';
+ * function makeProxy(remote: RemoteObjects, id: number) {
+ *   const proxy = {
+ *     add: (n: number) => remote.call(id, 'add', [n]) as Promise<number>,
+ *     addSync: (n: number) => remote.callSync(id, 'add', [n]) as number, // blocks; for workers
+ *   };
+ *   remote.hold(id, proxy); // the owner releases the object once this proxy is collected
+ *   return proxy;
+ * }
+ * ```
+ */
 export interface RemoteObjects {
   /** Calls `method` on the served object `id` and resolves with its result. */
   call(id: number, method: string, args: readonly unknown[]): Promise<unknown>;
@@ -88,7 +190,17 @@ export interface RemoteObjects {
   hold(id: number, proxy: object): void;
 }
 
-/** A reviver function, exported by a reviver module. */
+/**
+ * A reviver function, exported by a reviver module (the module a {@link ShareDescriptor} names) or
+ * registered with {@link registerReviver}. It turns descriptor `data` back into a live handle.
+ *
+ * @example
+ * ```ts
+ * import { registerReviver, type Reviver } from '@multiproc/transport';
+ * export const reviveFlag: Reviver = (data) => new Int32Array(data as SharedArrayBuffer);
+ * registerReviver(import.meta.url, 'reviveFlag', reviveFlag);
+ * ```
+ */
 export type Reviver = (data: unknown, context: ReviveContext) => unknown;
 
 /**
@@ -115,7 +227,20 @@ export interface Shareable {
   [describeShareable](context: ShareContext): ShareDescriptor;
 }
 
-/** Options of {@link encode}. */
+/**
+ * Options of {@link encode}.
+ *
+ * @example
+ * ```ts
+ * import { encode, NotCloneableError, type EncodeOptions } from '@multiproc/transport';
+ * const options: EncodeOptions = { path: 'args' };
+ * try {
+ *   encode([1, { callback: () => {} }], options);
+ * } catch (error) {
+ *   if (error instanceof NotCloneableError) console.log(error.message); // names args[1].callback
+ * }
+ * ```
+ */
 export interface EncodeOptions {
   /** The name of the root value in error messages, e.g. `'args'`. Default `'value'`. */
   path?: string;
@@ -123,7 +248,18 @@ export interface EncodeOptions {
   share?: Omit<ShareContext, 'path'>;
 }
 
-/** The result of {@link encode}. */
+/**
+ * The result of {@link encode}.
+ *
+ * @example
+ * ```ts
+ * import { encode, decode, type Encoded } from '@multiproc/transport';
+ * const plain: Encoded = encode({ n: 1 });
+ * console.log(plain.special); // false: send plain.value as is, no decode needed
+ * const withError: Encoded = encode({ error: new Error('x') });
+ * const received = decode(structuredClone(withError.value)); // special was true
+ * ```
+ */
 export interface Encoded {
   /** The value to send. The same object as the input when nothing needed rewriting. */
   readonly value: unknown;
@@ -131,7 +267,17 @@ export interface Encoded {
   readonly special: boolean;
 }
 
-/** Options of {@link decode}. */
+/**
+ * Options of {@link decode} and {@link decodeAsync}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryTransportPair, decode, encode, type DecodeOptions } from '@multiproc/transport';
+ * const [a] = createMemoryTransportPair();
+ * const options: DecodeOptions = { context: { capabilities: a.capabilities, remote: undefined } };
+ * const value = decode(structuredClone(encode(new Error('x')).value), options);
+ * ```
+ */
 export interface DecodeOptions {
   /** The connection the value came through; gives revivers their {@link ReviveContext}. */
   context?: ReviveContext;

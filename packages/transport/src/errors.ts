@@ -11,7 +11,17 @@
 
 const ERROR_MARKER: unique symbol = Symbol.for('multiproc.error') as never;
 
-/** Options accepted by every multiproc error constructor. */
+/**
+ * Options accepted by every multiproc error constructor.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError, type MultiprocErrorOptions } from '@multiproc/transport';
+ * const options: MultiprocErrorOptions = { cause: new Error('the worker did not answer') };
+ * const error = new TimeoutError('task timed out after 5000 ms', options);
+ * console.log(error.cause); // Error: the worker did not answer
+ * ```
+ */
 export interface MultiprocErrorOptions {
   /** The underlying error, kept as `cause`. */
   cause?: unknown;
@@ -27,7 +37,7 @@ export interface MultiprocErrorOptions {
  * try {
  *   throw new ClosedError('the queue is closed');
  * } catch (error) {
- *   if (MultiprocError.isInstance(error)) console.log(error.code); // 'ERR_CLOSED'
+ *   if (MultiprocError.isInstance(error)) console.log(error.code); // 'ERR_CLOSED' (narrowed to MultiprocError)
  * }
  * ```
  */
@@ -63,7 +73,7 @@ export class MultiprocError extends Error {
    * TimeoutError.isInstance(new TimeoutError('too slow')); // true
    * ```
    */
-  static isInstance(value: unknown): boolean {
+  static isInstance<T extends MultiprocError>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
     if (value === null || typeof value !== 'object' || (value as Record<symbol, unknown>)[ERROR_MARKER] !== true) {
       return false;
     }
@@ -279,7 +289,7 @@ const registry: Map<string, ErrorClass> = ((globalThis as { [REGISTRY]?: Map<str
  * registerErrorClass(OutOfStockError);
  * ```
  */
-export function registerErrorClass<T extends ErrorClass>(errorClass: T): T {
+export function registerErrorClass<T extends new (...args: never[]) => Error>(errorClass: T): T {
   registry.set(errorClass.name, errorClass);
   return errorClass;
 }

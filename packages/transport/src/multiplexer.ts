@@ -36,12 +36,30 @@ import { callSync } from './internal/sync-caller.js';
 import { StreamTransport } from './stream-transport.js';
 import type { TransferListItem } from 'node:worker_threads';
 
-/** Channel 0 carries calls to served objects; packages use their own numbers from {@link CHANNELS}. */
+/**
+ * Channel 0 carries calls to served objects (`CHANNELS.share`); packages use their own numbers from
+ * {@link CHANNELS}. Do not send on it yourself.
+ *
+ * @example
+ * ```ts
+ * import { CHANNELS, SHARE_CHANNEL } from '@multiproc/transport';
+ * console.log(SHARE_CHANNEL === CHANNELS.share); // true
+ * ```
+ */
 export const SHARE_CHANNEL = 0;
 
 /**
  * The channel numbers multiproc's own packages use, so that they never collide. Integrators who build on
  * a {@link Multiplexer} should use numbers from `CHANNELS.user` upward.
+ *
+ * @example
+ * ```ts
+ * import { CHANNELS, createMemoryTransportPair, Multiplexer } from '@multiproc/transport';
+ * const [a, b] = createMemoryTransportPair();
+ * const MY_CHANNEL = CHANNELS.user + 1;
+ * new Multiplexer(b).onMessage(MY_CHANNEL, (payload) => console.log(payload));
+ * new Multiplexer(a).send(MY_CHANNEL, { hello: 'there' });
+ * ```
  */
 export const CHANNELS = Object.freeze({
   /** Calls to served (proxied) objects. */
@@ -73,7 +91,18 @@ const enum Kind {
 
 type Frame = [channel: number, kind: Kind, id: number, payload: unknown, special: 0 | 1];
 
-/** Options of {@link Multiplexer.send}. */
+/**
+ * Options of {@link Multiplexer.send} (and the base of {@link MuxRequestOptions}).
+ *
+ * @example
+ * ```ts
+ * import { CHANNELS, createMemoryTransportPair, Multiplexer, type MuxSendOptions } from '@multiproc/transport';
+ * const [a] = createMemoryTransportPair();
+ * const bytes = new Float64Array(1024);
+ * const options: MuxSendOptions = { transfer: [bytes.buffer], path: 'samples' };
+ * new Multiplexer(a).send(CHANNELS.user, bytes, options); // the buffer moves; `bytes` is detached
+ * ```
+ */
 export interface MuxSendOptions {
   /** ArrayBuffers (or ports) to move instead of copy, where the transport can. */
   transfer?: readonly TransferListItem[];
@@ -86,7 +115,18 @@ export interface MuxSendOptions {
   plain?: boolean;
 }
 
-/** Options of {@link Multiplexer.request}. */
+/**
+ * Options of {@link Multiplexer.request}: those of a send, plus a timeout and an abort signal.
+ *
+ * @example
+ * ```ts
+ * import { CHANNELS, createMemoryTransportPair, Multiplexer, type MuxRequestOptions } from '@multiproc/transport';
+ * const [a, b] = createMemoryTransportPair();
+ * new Multiplexer(b).handle(CHANNELS.user, (n) => (n as number) * 2);
+ * const options: MuxRequestOptions = { timeout: 1_000, signal: AbortSignal.timeout(5_000) };
+ * console.log(await new Multiplexer(a).request<number>(CHANNELS.user, 21, options)); // 42
+ * ```
+ */
 export interface MuxRequestOptions extends MuxSendOptions {
   /** Reject with a {@link TimeoutError} after this many milliseconds. */
   timeout?: number;
@@ -94,7 +134,20 @@ export interface MuxRequestOptions extends MuxSendOptions {
   signal?: AbortSignal;
 }
 
-/** What a request handler may return to also transfer buffers with its reply. */
+/**
+ * What a request handler may return to also transfer buffers with its reply; made by
+ * {@link replyWithTransfer}.
+ *
+ * @example
+ * ```ts
+ * import { CHANNELS, createMemoryTransportPair, Multiplexer, replyWithTransfer, type ReplyWithTransfer } from '@multiproc/transport';
+ * const [, b] = createMemoryTransportPair();
+ * new Multiplexer(b).handle(CHANNELS.user, (): ReplyWithTransfer => {
+ *   const bytes = new Uint8Array(1 << 20);
+ *   return replyWithTransfer(bytes, [bytes.buffer]);
+ * });
+ * ```
+ */
 export interface ReplyWithTransfer {
   /** The reply value. */
   readonly value: unknown;

@@ -15,12 +15,39 @@ const load = createRequire(import.meta.url);
 let v8: typeof import('node:v8') | undefined;
 const codecV8 = (): typeof import('node:v8') => (v8 ??= load('node:v8') as typeof import('node:v8'));
 
-/** The largest frame a {@link StreamTransport} accepts by default: 1 GiB. */
+/**
+ * The largest frame a {@link StreamTransport} accepts by default: 1 GiB. A frame whose length prefix
+ * says more closes the transport instead of allocating it.
+ *
+ * @example
+ * ```ts
+ * import { PassThrough } from 'node:stream';
+ * import { StreamTransport, DEFAULT_MAX_FRAME_BYTES } from '@multiproc/transport';
+ * const stream = new PassThrough();
+ * // Accept at most 16 MiB per message, well under the default.
+ * const transport = new StreamTransport(stream, { maxFrameBytes: Math.min(16 * 1024 * 1024, DEFAULT_MAX_FRAME_BYTES) });
+ * transport.close();
+ * ```
+ */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 
-/** Options of {@link StreamTransport}. */
+/**
+ * Options of {@link StreamTransport}.
+ *
+ * @example
+ * ```ts
+ * import { createConnection } from 'node:net';
+ * import { StreamTransport, type StreamTransportOptions } from '@multiproc/transport';
+ * const options: StreamTransportOptions = { maxFrameBytes: 64 * 1024 * 1024 };
+ * const transport = new StreamTransport(createConnection('/tmp/app.sock'), options);
+ * transport.onMessage((message) => console.log(message));
+ * ```
+ */
 export interface StreamTransportOptions {
-  /** Refuse incoming frames larger than this (a corrupt length would otherwise allocate it). */
+  /**
+   * Refuse incoming frames larger than this (a corrupt length would otherwise allocate it). Default
+   * {@link DEFAULT_MAX_FRAME_BYTES}.
+   */
   maxFrameBytes?: number;
 }
 

@@ -7,12 +7,37 @@
  *
  * @packageDocumentation
  */
-import type { TransferListItem } from 'node:worker_threads';
+import type { TransferListItem as NodeTransferListItem } from 'node:worker_threads';
 import { ClosedError } from './errors.js';
 
-export type { TransferListItem };
+/**
+ * Something a {@link Transport} can move instead of copying: an `ArrayBuffer`, a `MessagePort` and the
+ * other transferables of `worker_threads` (the same type as Node's `TransferListItem`).
+ *
+ * @example
+ * ```ts
+ * import { createMemoryTransportPair, type TransferListItem } from '@multiproc/transport';
+ * const [a] = createMemoryTransportPair();
+ * const bytes = new Uint8Array(1024);
+ * const transfer: TransferListItem[] = [bytes.buffer];
+ * a.send(bytes, transfer); // moved where `a.capabilities.transfer`, copied otherwise
+ * ```
+ */
+export type TransferListItem = NodeTransferListItem;
 
-/** What a transport can do beyond copying messages. */
+/**
+ * What a transport can do beyond copying messages. Packages read it to pick a strategy: a queue or a
+ * lock crosses a link with `sharedMemory` as the shared buffer itself, and is served by its owner
+ * (proxied) over one without.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryTransportPair, type TransportCapabilities } from '@multiproc/transport';
+ * const [a] = createMemoryTransportPair();
+ * const capabilities: TransportCapabilities = a.capabilities;
+ * if (!capabilities.sharedMemory) console.log('handles will be proxied over this link');
+ * ```
+ */
 export interface TransportCapabilities {
   /**
    * Both ends see the same memory: a SharedArrayBuffer sent through arrives as the same buffer, so
@@ -110,7 +135,7 @@ export function isTransport(value: unknown): value is Transport {
  *
  * @example
  * ```ts
- * import { BaseTransport } from '@multiproc/transport';
+ * import { BaseTransport, type TransferListItem } from '@multiproc/transport';
  * // A transport over a browser-style Worker (postMessage + onmessage).
  * class WebWorkerTransport extends BaseTransport {
  *   readonly capabilities = { sharedMemory: true, transfer: true };
@@ -130,9 +155,9 @@ export function isTransport(value: unknown): value is Transport {
  * ```
  */
 export abstract class BaseTransport implements Transport {
-  /** {@inheritDoc Transport.specVersion} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.specVersion} */
   readonly specVersion = 1 as const;
-  /** {@inheritDoc Transport.capabilities} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.capabilities} */
   abstract readonly capabilities: TransportCapabilities;
   #closed = false;
   #closeFired = false;
@@ -148,12 +173,12 @@ export abstract class BaseTransport implements Transport {
     return this.constructor.name;
   }
 
-  /** {@inheritDoc Transport.closed} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.closed} */
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** {@inheritDoc Transport.send} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.send} */
   send(message: unknown, transfer: readonly TransferListItem[] = []): void {
     if (this.#closed) {
       throw new ClosedError(`cannot send: the ${this.label} is closed`, { code: 'ERR_TRANSPORT_CLOSED' });
@@ -161,7 +186,7 @@ export abstract class BaseTransport implements Transport {
     this.sendNow(message, transfer);
   }
 
-  /** {@inheritDoc Transport.onMessage} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.onMessage} */
   onMessage(listener: (message: unknown) => void): () => void {
     this.#messageListeners.add(listener);
     this.listenersChanged();
@@ -171,7 +196,7 @@ export abstract class BaseTransport implements Transport {
     };
   }
 
-  /** {@inheritDoc Transport.onClose} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.onClose} */
   onClose(listener: () => void): () => void {
     if (this.#closeFired) {
       let cancelled = false;
@@ -188,20 +213,20 @@ export abstract class BaseTransport implements Transport {
     };
   }
 
-  /** {@inheritDoc Transport.close} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.close} */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.closeNow();
   }
 
-  /** {@inheritDoc Transport.ref} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.ref} */
   ref(): void {
     this.#refd = true;
     this.listenersChanged();
   }
 
-  /** {@inheritDoc Transport.unref} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.unref} */
   unref(): void {
     this.#refd = false;
     this.listenersChanged();
