@@ -94,7 +94,7 @@ export class Connection<T = unknown> extends BaseTransport implements Shareable 
     remember(this.#backend.id, this);
   }
 
-  /** {@inheritDoc Transport.capabilities} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.capabilities} */
   get capabilities(): TransportCapabilities {
     return { sharedMemory: this.#backend.sharedMemory, transfer: false };
   }
@@ -360,7 +360,7 @@ export class Connection<T = unknown> extends BaseTransport implements Shareable 
     if (this.#looping) this.#backend.wake?.();
   }
 
-  /** {@inheritDoc Transport.onClose} */
+  /** {@inheritDoc "@multiproc/transport"!Transport.onClose} */
   override onClose(listener: () => void): () => void {
     const off = super.onClose(listener);
     this.#startLoop();

@@ -18,7 +18,7 @@ import { Ring } from './internal/ring.js';
  *   as `[reader, writer]` (the same order as Python); sending on the reader or receiving on the writer
  *   throws `InvalidStateError`.
  * @returns the two connected ends.
- * @throws {@link InvalidArgumentError} when `duplex` is not a boolean.
+ * @throws {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} when `duplex` is not a boolean.
  * @example
  * ```ts
  * import { Pipe } from '@multiproc/channel';

@@ -91,7 +91,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   /**
    * @param maxsize - the most items the queue holds; `put` waits while it is full. 0 or less (the
    *   default) is unbounded.
-   * @throws {@link InvalidArgumentError} for a `maxsize` that is not an integer.
+   * @throws {@link "@multiproc/transport"!InvalidArgumentError | InvalidArgumentError} for a `maxsize` that is not an integer.
    */
   constructor(maxsize = 0) {
     const kind = (new.target as unknown as { kind: string }).kind;
@@ -325,17 +325,20 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * for await (const item of queue) console.log(item); // 1, 2
    * ```
    */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (error) {
-        if (this[QUEUE_BACKEND].closed() && isClosedError(error)) return;
-        throw error;
-      }
-      yield item;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    // A plain iterator rather than an async generator: when an item is ready, `next()` takes it at once
+    // and costs one promise, not the generator's queue of them.
+    // Once the queue is closed and drained it stays so: every later `next()` is done too.
+    const backend = this[QUEUE_BACKEND];
+    let returned = false;
+    return {
+      next: (): Promise<IteratorResult<T>> =>
+        returned ? Promise.resolve({ value: undefined, done: true }) : (backend.next() as Promise<IteratorResult<T>>),
+      return: (): Promise<IteratorResult<T>> => {
+        returned = true;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
   }
 
   /**
@@ -345,10 +348,6 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
     const kind = (this.constructor as unknown as { kind: string }).kind;
     return { reviver: import.meta.url, name: 'reviveQueue', data: { kind, ...this[QUEUE_BACKEND].describe(context) } };
   }
-}
-
-function isClosedError(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'ERR_QUEUE_CLOSED';
 }
 
 /**

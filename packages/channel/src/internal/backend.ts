@@ -23,6 +23,8 @@ export interface QueueBackend {
   putSync(item: unknown, options: WaitOptions): void;
   get(options: WaitOptions): Promise<unknown>;
   getSync(options: WaitOptions): unknown;
+  /** The next step of `for await`: an item, or done once the queue is closed and drained. */
+  next(): Promise<IteratorResult<unknown>>;
   qsize(): number;
   maxsize(): number;
   close(): void;
@@ -70,6 +72,10 @@ export class LocalQueueBackend implements QueueBackend {
 
   getSync(options: WaitOptions): unknown {
     return this.core.getSync(options);
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    return this.core.next();
   }
 
   qsize(): number {
@@ -188,6 +194,18 @@ export class RemoteQueueBackend implements QueueBackend {
 
   getSync(options: WaitOptions): unknown {
     return this.#callSync('get', [options.block !== false, options.timeout]);
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    return this.get({}).then(
+      (value) => ({ value, done: false }),
+      async (error: unknown) => {
+        if ((error as { code?: unknown } | null)?.code === 'ERR_QUEUE_CLOSED' && (await this.#call('closed', []))) {
+          return { value: undefined, done: true };
+        }
+        throw error;
+      },
+    );
   }
 
   qsize(): number {

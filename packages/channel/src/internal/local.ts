@@ -8,6 +8,7 @@ import { ClosedError, InvalidArgumentError, notify, waitAsync, waitSync } from '
 import { EmptyError, FullError } from '../errors.js';
 import {
   CLOSED,
+  FLAG_CLOSED,
   FULL,
   GET_WAITERS,
   ITEMS,
@@ -20,7 +21,7 @@ import {
   TOO_LARGE,
   UNFINISHED,
 } from './ring.js';
-import { pack, reviveSide, reviveSideAsync, unpack, unpackAsync, type Packed } from './serialize.js';
+import { decodeSmall, keepPacked, pack, reviveSide, reviveSideAsync, unpack, unpackAsync, type Packed } from './serialize.js';
 import { SideHub } from './side.js';
 
 /** Options of a blocking operation. */
@@ -80,6 +81,11 @@ function ticketOf(bytes: Uint8Array): number {
 }
 
 const noop = (): void => {};
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const END: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+const toResult = (value: unknown): IteratorResult<unknown> => ({ value, done: false });
+const isClosed = (ring: Ring): boolean => ring.flag(FLAG_CLOSED);
 
 /** A queue (or pipe direction) over a ring, as seen from this thread. */
 export class LocalCore {
@@ -177,7 +183,7 @@ export class LocalCore {
       packed = this.#packFor(item);
       if (this.#putsWaiting === 0) {
         const result = this.#attemptPut(packed, unfinished);
-        if (result === OK) return Promise.resolve();
+        if (result === OK) return RESOLVED;
         if (result !== FULL || options.block === false) throw this.#putFailure(result, timeout);
       } else if (options.block === false) {
         // Others wait for room before this one: the queue is full for a caller that will not wait.
@@ -186,8 +192,8 @@ export class LocalCore {
     } catch (error) {
       return Promise.reject(error);
     }
-    // The packed bytes may sit in a shared scratch buffer: keep a copy while waiting.
-    if (packed.bytes !== undefined) packed.bytes = new Uint8Array(packed.bytes); // a copy (Buffer#slice is a view)
+    // The packed item may sit in shared scratch space: keep a copy while waiting.
+    packed = keepPacked(packed);
     const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
     this.#putsWaiting++;
     const run = this.#putTail.then(() => this.#putWaiting(packed, unfinished, deadline, timeout, options.signal));
@@ -225,6 +231,8 @@ export class LocalCore {
   /** Turns the record just taken into its item, blocking for a side-path value. */
   finishSync(): unknown {
     const ring = this.ring;
+    if (ring.takenKind === Kind.Small) return decodeSmall(ring.scratch, ring.takenLength);
+    if (ring.takenKind === Kind.Decoded) return ring.takenValue;
     if (ring.takenKind === Kind.Side) {
       const [value, special] = this.hub().fetchSync(ticketOf(ring.takenBytes as Uint8Array));
       return reviveSide(value, special);
@@ -236,6 +244,13 @@ export class LocalCore {
   finishAsync(): Promise<unknown> {
     const ring = this.ring;
     const kind = ring.takenKind;
+    if (kind === Kind.Small || kind === Kind.Decoded) {
+      try {
+        return Promise.resolve(kind === Kind.Small ? decodeSmall(ring.scratch, ring.takenLength) : ring.takenValue);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (kind === Kind.Side) {
       return this.hub()
         .fetch(ticketOf(ring.takenBytes as Uint8Array))
@@ -246,6 +261,18 @@ export class LocalCore {
       return Promise.resolve(unpack(kind, ring.takenBytes, ring.takenNumber));
     } catch (error) {
       return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Decodes a Small record taken by an async caller at once: its bytes sit in the ring's scratch space,
+   * which the next take in this thread reuses before the caller resumes.
+   */
+  #settleTaken(): void {
+    const ring = this.ring;
+    if (ring.takenKind === Kind.Small) {
+      ring.takenValue = decodeSmall(ring.scratch, ring.takenLength);
+      ring.takenKind = Kind.Decoded;
     }
   }
 
@@ -291,6 +318,7 @@ export class LocalCore {
       const result = this.#take(accept, maxLength);
       if (result !== 1) {
         Atomics.sub(h, GET_WAITERS, 1);
+        if (result === OK) this.#settleTaken();
         return result;
       }
       const remaining = (deadline ?? Number.POSITIVE_INFINITY) - Date.now();
@@ -339,6 +367,30 @@ export class LocalCore {
     this.#getTail = run.then(noop, noop);
     return run.finally(() => {
       this.#getsWaiting--;
+    });
+  }
+
+  /**
+   * The next step of an async iteration: the next item, or the end once the queue is closed and
+   * drained. When an item is ready it is taken and decoded now, with no promise but the result's.
+   */
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.#getsWaiting === 0) {
+      const result = this.#take(undefined, undefined);
+      if (result === OK) {
+        const kind = this.ring.takenKind;
+        if (kind === Kind.Side || kind === Kind.V8Codec) return this.finishAsync().then(toResult);
+        try {
+          return Promise.resolve({ value: this.finishSync(), done: false });
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+      if (result === CLOSED) return Promise.resolve(END);
+    }
+    return this.get({}).then(toResult, (error: unknown) => {
+      if (isClosed(this.ring) && (error as { code?: unknown } | null)?.code === 'ERR_QUEUE_CLOSED') return END;
+      throw error;
     });
   }
 

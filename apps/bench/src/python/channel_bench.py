@@ -1,0 +1,122 @@
+"""Python's side of the queue-throughput and pipe-latency benchmarks.
+
+Each subcommand makes the same measurement as the Node rows it stands next to and prints one JSON object
+on stdout ({"python": version, "start_method": ..., ...}); the Node side computes the statistics.
+
+  queue --runs R --warmup W --n N --shape int|object
+        multiprocessing.Queue(): a child process puts its start time (time.perf_counter(), CLOCK_MONOTONIC),
+        then N small messages (the integer i, or {"id": i, "name": "item", "score": 0.5, "ok": True}); this
+        process get()s them. A run's time = this process's time after the last get - the child's start time.
+        -> {"ms": [per timed run], "bad": [messages out of order per timed run]}
+  pipe  --runs R --warmup W
+        multiprocessing.Pipe(): this process sends the integer i and waits for a child process to send it
+        back; one sample per round trip (perf_counter_ns around send + recv). -> {"us": [R round trips]}
+
+Usage: python3 channel_bench.py queue|pipe [options]
+"""
+import argparse
+import json
+import multiprocessing as mp
+import platform
+import sys
+import time
+
+
+def message(shape, i):
+    return i if shape == "int" else {"id": i, "name": "item", "score": 0.5, "ok": True}
+
+
+def producer(queue, n, shape):
+    put = queue.put
+    put(time.perf_counter())
+    if shape == "int":
+        for i in range(n):
+            put(i)
+    else:
+        for i in range(n):
+            put(message(shape, i))
+
+
+def cmd_queue(args):
+    samples = []
+    bads = []
+    for run in range(args.warmup + args.runs):
+        queue = mp.Queue()
+        child = mp.Process(target=producer, args=(queue, args.n, args.shape))
+        child.start()
+        get = queue.get
+        t0 = get(timeout=60)
+        bad = 0
+        if args.shape == "int":
+            for i in range(args.n):
+                if get() != i:
+                    bad += 1
+        else:
+            for i in range(args.n):
+                if get()["id"] != i:
+                    bad += 1
+        ms = (time.perf_counter() - t0) * 1000.0
+        child.join(60)
+        if child.exitcode != 0:
+            raise SystemExit(f"the producer exited with {child.exitcode}")
+        queue.close()
+        queue.join_thread()
+        if run >= args.warmup:
+            samples.append(ms)
+            bads.append(bad)
+    return {"ms": samples, "bad": bads, "n": args.n, "shape": args.shape}
+
+
+def echo(conn):
+    recv = conn.recv
+    send = conn.send
+    while True:
+        msg = recv()
+        if msg is None:
+            break
+        send(msg)
+    conn.close()
+
+
+def cmd_pipe(args):
+    here, there = mp.Pipe()
+    child = mp.Process(target=echo, args=(there,))
+    child.start()
+    send = here.send
+    recv = here.recv
+    clock = time.perf_counter_ns
+    us = []
+    bad = 0
+    for i in range(args.warmup + args.runs):
+        t0 = clock()
+        send(i)
+        back = recv()
+        t1 = clock()
+        if back != i:
+            bad += 1
+        if i >= args.warmup:
+            us.append((t1 - t0) / 1000.0)
+    send(None)
+    child.join(10)
+    if child.exitcode != 0:
+        raise SystemExit(f"the echo process exited with {child.exitcode}")
+    return {"us": us, "bad": bad}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["queue", "pipe"])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--n", type=int, default=200_000)
+    parser.add_argument("--shape", choices=["int", "object"], default="int")
+    args = parser.parse_args()
+    result = {"queue": cmd_queue, "pipe": cmd_pipe}[args.command](args)
+    result["python"] = platform.python_version()
+    result["start_method"] = mp.get_start_method()
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
