@@ -63,11 +63,11 @@ export class RawValue<T extends Typecode = Typecode> {
    * @throws InvalidArgumentError when set to a value of the wrong type or out of range.
    */
   get value(): ValueOf<T> {
-    return this.cells.get(0) as ValueOf<T>;
+    return this.cells.first() as ValueOf<T>;
   }
 
   set value(value: ValueOf<T>) {
-    this.cells.set(0, value);
+    this.cells.setFirst(value);
   }
 
   /** @internal Describes the value for a trip to another thread or process. */

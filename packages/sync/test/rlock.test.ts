@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbandonedLockError, Event, LockNotHeldError, RLock } from '@multiproc/sync';
+import { AbandonedLockError, Condition, Event, LockNotHeldError, RLock } from '@multiproc/sync';
 import tasks from './fixtures/tasks.js';
 import { counterFile, pool, RUNTIMES, runAll, sleep, start } from './helpers.js';
 
@@ -35,6 +35,23 @@ describe('RLock (ported from CPython lock_tests.RLockTests)', () => {
     lock.release();
   });
 
+  it('Condition.wait on an RLock held twice releases it completely and restores both levels', async () => {
+    const lock = new RLock();
+    const condition = new Condition(lock);
+    await lock.acquire();
+    await lock.acquire();
+    const p = pool({ processes: 1, runtime: 'thread' });
+    const waited = condition.wait(200);
+    // While this thread waits, the lock is free: a worker takes it and lets it go.
+    expect(await p.apply(tasks.acquireRelease, [lock, 5_000])).toBe(true);
+    expect(await waited).toBe(false);
+    lock.release();
+    expect(lock.locked()).toBe(true);
+    lock.release();
+    expect(lock.locked()).toBe(false);
+    expect(() => lock.release()).toThrow(LockNotHeldError);
+  });
+
   it('a worker cannot take it while this thread holds it', async () => {
     const lock = new RLock();
     await lock.acquire();
@@ -68,6 +85,22 @@ describe.each(RUNTIMES)('RLock on the %s runtime', (runtime) => {
       expect(await runAll(children)).toEqual([0, 0, 0]);
       expect(file.read()).toBe(120);
     }
+  });
+
+  it('nested acquires under contention: the inner release keeps it held, and the total is exact', async () => {
+    const lock = new RLock();
+    if (runtime === 'thread') {
+      const counter = new SharedArrayBuffer(4);
+      const children = Array.from({ length: 4 }, (_, i) => start(tasks.incrementNested, [lock, counter, 10_000, i % 2 === 1], runtime));
+      expect(await runAll(children)).toEqual([0, 0, 0, 0]);
+      expect(new Int32Array(counter)[0]).toBe(40_000);
+    } else {
+      const file = counterFile();
+      const children = Array.from({ length: 2 }, (_, i) => start(tasks.incrementFile, [lock, file.path, 30, i % 2 === 1], runtime));
+      expect(await runAll(children)).toEqual([0, 0]);
+      expect(file.read()).toBe(60);
+    }
+    expect(lock.locked()).toBe(false);
   });
 
   it('a killed holder is detected', async () => {

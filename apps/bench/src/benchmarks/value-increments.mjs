@@ -13,9 +13,11 @@
  *  - runtime 'process', async acquire: the lock and the value are proxies served by this process, so an
  *    increment is four round trips (acquire, read, write, release); a much smaller M
  *  - Python: `multiprocessing.Value('i', 0)`, 2 processes each doing M x `with v.get_lock(): v.value += 1`
- *    (python3 subprocess, run alone after the Node rows, same start/stop protocol)
- * Each row: median increments per second over the runs (5); the Node rows are measured round-robin. The
- * final-value check covers the warm-up runs too.
+ *    (same start/stop protocol): each of its runs is one `python3 sync_bench.py value --runs 1 --warmup 1`
+ *    (a warm-up run, then the timed one), taking its turn in the round-robin with the Node rows, so that all
+ *    rows, Python's included, see the same machine load
+ * Each row: median increments per second over the runs (5), all rows measured round-robin. The
+ * final-value check covers the Node warm-up runs too.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Process } from '@multiproc/process';
@@ -77,14 +79,28 @@ export default {
       variant('threadSync', 'thread', M_THREAD, false),
       variant('processAsync', 'process', M_PROCESS, true),
     ];
-    log(`Node: ${variants.length} variants x (${warmup} warm-up + ${runs} runs), round-robin`);
+    // Python takes its turn in the same round-robin (one process per run), if it is there at all.
+    const probe = await runSyncPython('value', { runs: 1, warmup: 0, m: 1000 });
+    const py = probe.error ? { error: probe.error } : { python: probe.python, start_method: probe.start_method, m: M_PYTHON, ms: [], final: [] };
+    if (!py.error) {
+      variants.push({
+        name: 'python',
+        m: M_PYTHON,
+        run: async () => {
+          const result = await runSyncPython('value', { runs: 1, warmup: 1, m: M_PYTHON });
+          if (result.error) throw new Error(`value-increments: ${result.error}`);
+          py.final.push(...result.final);
+          return { ms: result.ms[0] };
+        },
+      });
+    }
+    log(`${variants.length} variants (Python: ${py.error ? 'n/a' : `2 processes x ${M_PYTHON} increments`}) x (${warmup} warm-up + ${runs} runs), round-robin`);
     const samples = await roundRobin(variants, { runs, warmup });
-    log(`Python: multiprocessing.Value, 2 processes x ${M_PYTHON} increments, (${warmup} warm-up + ${runs} runs)`);
-    const py = await runSyncPython('value', { runs, warmup, m: M_PYTHON });
+    if (!py.error) py.ms = samples.get('python');
 
     const perSecond = (total, msValue) => total / (msValue / 1000);
     const stats = {};
-    for (const v of variants) {
+    for (const v of variants.filter((variant) => variant.name !== 'python')) {
       const s = summarize(samples.get(v.name));
       const expected = 2 * v.m;
       const bad = finals[v.name].filter((final) => final !== expected);

@@ -89,6 +89,26 @@ export class Cells {
     remote.callSync(id, 'set', [at, checked]);
   }
 
+  /** The first element (`.value` of a RawValue or Value): {@link get} without the index check. */
+  first(): number | bigint {
+    const view = this.#view;
+    if (view !== undefined) return readElement(this.type, view, 0);
+    const { remote, id } = this.#remote as { remote: RemoteObjects; id: number };
+    return remote.callSync(id, 'get', [0]) as number | bigint;
+  }
+
+  /** Sets the first element: {@link set} without the index check. */
+  setFirst(value: unknown): void {
+    const checked = checkElement(this.type, value, 'the value');
+    const view = this.#view;
+    if (view !== undefined) {
+      writeElement(this.type, view, 0, checked);
+      return;
+    }
+    const { remote, id } = this.#remote as { remote: RemoteObjects; id: number };
+    remote.callSync(id, 'set', [0, checked]);
+  }
+
   toArray(): Array<number | bigint> {
     if (this.#view !== undefined) {
       const out: Array<number | bigint> = new Array<number | bigint>(this.length);

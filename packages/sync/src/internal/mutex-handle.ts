@@ -152,11 +152,8 @@ export abstract class MutexHandle {
    */
   acquire(options?: AcquireOptions): Promise<boolean> {
     const mutex = this.#mutex;
-    if (mutex !== undefined && options === undefined) {
-      // Fast path: an uncontended acquire settles without touching the parser or a wait.
-      if (mutex.tryAcquire(this.#token, false)) return Promise.resolve(true);
-      return mutex.acquireAsync(this.#token, true, undefined);
-    }
+    // Fast path: an acquire that succeeds at once (or within the spin) returns a shared settled promise.
+    if (mutex !== undefined && options === undefined) return mutex.acquireAsync(this.#token, true, undefined);
     const [block, timeout] = parseAcquire(options, 'acquire');
     if (mutex !== undefined) return mutex.acquireAsync(this.#token, block, timeout);
     return callRemote(this.#ref as RemoteRef, 'acquire', [SELF, block, timeout]) as Promise<boolean>;

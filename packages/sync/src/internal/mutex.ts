@@ -3,27 +3,70 @@
  * serves the local thread and, in the owner process, proxies acting for threads of other processes.
  *
  * ```
- * state = Int32Array [owner token (0: free), parked waiters, recursion count, 0]
+ * state = Int32Array [owner token (0: free), parked waiters, extra depth (RLock), 0]
  * ```
  *
- * Acquire: compare-and-swap 0 -> token; otherwise count yourself as a waiter, spin briefly and park on the
+ * Acquire: compare-and-swap 0 -> token. An RLock acquired again by its owner counts the extra depth in
+ * `state[2]`, which only the owner touches (a free lock always has 0 there), so the first acquire and the
+ * last release are one atomic operation on the owner word each, as for a Lock. When the lock is taken the
+ * acquirer spins briefly (re-reading the owner word, and trying again when it turns 0), then parks on the
  * owner word while it holds the value seen (so a release in between is never missed), in slices of
- * {@link SLICE_MS}; after a slice, check that the holder is alive. Release: store 0 and wake one waiter, only
- * if someone is parked. A waiter that gives up passes a wake-up it may have consumed on to the next one.
+ * {@link SLICE_MS}; after a slice it checks that the holder is alive.
+ *
+ * The waiter count holds only the waiters that are parked or about to park (not the spinning ones): a
+ * waiter adds itself just before it parks; whoever wakes it (`Atomics.notify` reports how many it woke)
+ * takes it off again, and a waiter that returns for any other reason (timed out, or the owner word had
+ * changed already) takes itself off. So a release calls `Atomics.notify` only while someone is parked and
+ * not yet woken: a holder that re-acquires the lock many times while a woken waiter is on its way does not
+ * pay for a notify on every release. A waiter that gives up passes a wake-up it may have consumed on to
+ * the next one.
  */
-import { notify, waitAsync, waitSync } from '@multiproc/transport';
 import { AbandonedLockError, LockNotHeldError } from '../errors.js';
 import { describeHolder, isAlive, SLICE_MS, type LivenessTable } from './liveness.js';
 import { deadlineOf, leftUntil } from './remote.js';
 
 const OWNER = 0;
 const WAITERS = 1;
-const COUNT = 2;
+const DEPTH = 2;
+
+/** The owner word while a waiter takes a lock back from a dead holder (never a holder token). */
+const RESETTING = -1;
+
+/**
+ * How many times an acquirer re-reads a taken lock before it parks (about 0.1-0.2 us when the holder leaves
+ * the lock's memory alone): a short critical section ends within it, and parking and being woken costs tens
+ * of microseconds. Kept short because a spinner's reads slow down a holder that takes the lock again and
+ * again (every read pulls the lock's cache line over); such a holder is better left to run while the
+ * waiter parks.
+ */
+const SPIN = 64;
+
+/** How many times a release retries a wake-up that found nobody parked while the lock stayed free. */
+const WAKE_TRIES = 64;
 
 /** Bytes of a mutex's shared state. */
 export const MUTEX_BYTES = 16;
 
-/** A mutex over shared memory. `recursive` makes it an RLock (owner plus count). */
+/** The promise of every acquire that succeeded at once (settled, shared: nothing to allocate). */
+const ACQUIRED: Promise<boolean> = Promise.resolve(true);
+const NOT_ACQUIRED: Promise<boolean> = Promise.resolve(false);
+
+// A pending Atomics.waitAsync does not keep Node.js alive on its own; one ref'd timer does while any waits.
+let parkedAsync = 0;
+let keepAlive: NodeJS.Timeout | undefined;
+
+function holdOpen(): void {
+  if (parkedAsync++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+}
+
+function letGo(): void {
+  if (--parkedAsync === 0 && keepAlive !== undefined) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
+/** A mutex over shared memory. `recursive` makes it an RLock (owner plus depth). */
 export class Mutex {
   readonly state: Int32Array;
   readonly table: LivenessTable;
@@ -42,82 +85,133 @@ export class Mutex {
   tryAcquire(token: number, checkHolder: boolean): boolean {
     const state = this.state;
     const current = Atomics.compareExchange(state, OWNER, 0, token);
-    if (current === 0) {
-      if (this.recursive) Atomics.store(state, COUNT, 1);
-      return true;
-    }
-    if (this.recursive && current === token) {
-      Atomics.add(state, COUNT, 1);
+    if (current === 0) return true;
+    if (current === token && this.recursive) {
+      // Only the owner reads or writes the depth; the owner word orders it between owners.
+      state[DEPTH] = (state[DEPTH] as number) + 1;
       return true;
     }
     if (checkHolder) this.checkHolder(current);
     return false;
   }
 
+  /** Spins briefly while the lock is taken, trying again whenever it is seen free. */
+  #spin(token: number): boolean {
+    const state = this.state;
+    for (let i = 0; i < SPIN; i++) {
+      if (Atomics.load(state, OWNER) === 0 && Atomics.compareExchange(state, OWNER, 0, token) === 0) return true;
+    }
+    return false;
+  }
+
   /** Throws {@link AbandonedLockError} (after releasing the lock) when `holder` is dead. */
   checkHolder(holder: number): void {
-    if (holder === 0 || isAlive(this.table, holder)) return;
+    if (holder === 0 || holder === RESETTING || isAlive(this.table, holder)) return;
     const state = this.state;
-    if (Atomics.compareExchange(state, OWNER, holder, 0) !== holder) return;
-    Atomics.store(state, COUNT, 0);
-    if (Atomics.load(state, WAITERS) > 0) notify(state, OWNER);
+    if (Atomics.compareExchange(state, OWNER, holder, RESETTING) !== holder) return;
+    state[DEPTH] = 0;
+    Atomics.store(state, OWNER, 0);
+    this.#wake();
     throw new AbandonedLockError(describeHolder(this.table, holder));
   }
 
   acquireSync(token: number, block: boolean, timeout: number | undefined): boolean {
     if (this.tryAcquire(token, !block)) return true;
     if (!block) return false;
+    if (this.#spin(token)) return true;
     const state = this.state;
     const deadline = deadlineOf(timeout);
-    Atomics.add(state, WAITERS, 1);
-    try {
-      for (;;) {
-        const current = Atomics.load(state, OWNER);
-        if (current === 0 || (this.recursive && current === token)) {
-          if (this.tryAcquire(token, false)) return true;
-          continue;
-        }
-        const left = leftUntil(deadline);
-        if (left <= 0) {
-          this.#passOn();
-          return false;
-        }
-        if (waitSync(state, OWNER, current, Math.min(left, SLICE_MS)) === 'timed-out') this.checkHolder(current);
+    for (;;) {
+      const current = Atomics.load(state, OWNER);
+      if (current === 0 || (current === token && this.recursive)) {
+        if (this.tryAcquire(token, false)) return true;
+        continue;
       }
-    } finally {
-      Atomics.sub(state, WAITERS, 1);
+      const left = leftUntil(deadline);
+      if (left <= 0) {
+        this.#passOn();
+        return false;
+      }
+      Atomics.add(state, WAITERS, 1);
+      const result = Atomics.wait(state, OWNER, current, Math.min(left, SLICE_MS));
+      if (result !== 'ok') Atomics.sub(state, WAITERS, 1);
+      if (result === 'timed-out') this.checkHolder(current);
+      if (this.#spin(token)) return true;
     }
   }
 
-  async acquireAsync(token: number, block: boolean, timeout: number | undefined): Promise<boolean> {
-    if (this.tryAcquire(token, !block)) return true;
-    if (!block) return false;
+  /**
+   * Acquires without blocking the event loop. Settles at once (with a shared settled promise, no wait and
+   * no allocation) when the lock is free or taken within the spin; parks only after that.
+   */
+  acquireAsync(token: number, block: boolean, timeout: number | undefined): Promise<boolean> {
+    try {
+      if (this.tryAcquire(token, !block)) return ACQUIRED;
+      if (!block) return NOT_ACQUIRED;
+      if (this.#spin(token)) return ACQUIRED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#parkAsync(token, timeout);
+  }
+
+  async #parkAsync(token: number, timeout: number | undefined): Promise<boolean> {
     const state = this.state;
     const deadline = deadlineOf(timeout);
-    Atomics.add(state, WAITERS, 1);
-    try {
-      for (;;) {
-        const current = Atomics.load(state, OWNER);
-        if (current === 0 || (this.recursive && current === token)) {
-          if (this.tryAcquire(token, false)) return true;
-          continue;
-        }
-        const left = leftUntil(deadline);
-        if (left <= 0) {
-          this.#passOn();
-          return false;
-        }
-        if ((await waitAsync(state, OWNER, current, Math.min(left, SLICE_MS))) === 'timed-out') this.checkHolder(current);
+    for (;;) {
+      const current = Atomics.load(state, OWNER);
+      if (current === 0 || (current === token && this.recursive)) {
+        if (this.tryAcquire(token, false)) return true;
+        continue;
       }
-    } finally {
-      Atomics.sub(state, WAITERS, 1);
+      const left = leftUntil(deadline);
+      if (left <= 0) {
+        this.#passOn();
+        return false;
+      }
+      Atomics.add(state, WAITERS, 1);
+      const wait = Atomics.waitAsync(state, OWNER, current, Math.min(left, SLICE_MS));
+      let result: 'ok' | 'not-equal' | 'timed-out';
+      if (wait.async) {
+        holdOpen();
+        try {
+          result = await wait.value;
+        } finally {
+          letGo();
+        }
+      } else {
+        result = wait.value;
+      }
+      if (result !== 'ok') Atomics.sub(state, WAITERS, 1);
+      if (result === 'timed-out') this.checkHolder(current);
+      if (this.#spin(token)) return true;
     }
   }
 
-  /** A waiter leaves without the lock: if the lock is free and others wait, wake one of them. */
+  /**
+   * Wakes one parked waiter, if any. It takes the waiter off the count first (so that releases made while
+   * this wake-up is on its way, which can take a while, do not wake anyone else), then wakes it. If nobody
+   * was woken (the waiter counted itself but had not parked yet), the count is put back; then, if the lock
+   * is free, the wake-up is tried again: the waiter may have parked in between on a holder that has
+   * released since and did not see the count. (If the lock is held, its holder's release sees the count.)
+   * The retries are bounded; a waiter missed by all of them still wakes after its slice.
+   */
+  #wake(): void {
+    const state = this.state;
+    for (let tries = 0; tries < WAKE_TRIES; ) {
+      const waiters = Atomics.load(state, WAITERS);
+      if (waiters <= 0) return;
+      if (Atomics.compareExchange(state, WAITERS, waiters, waiters - 1) !== waiters) continue;
+      if (Atomics.notify(state, OWNER, 1) > 0) return;
+      Atomics.add(state, WAITERS, 1);
+      if (Atomics.load(state, OWNER) !== 0) return;
+      tries++;
+    }
+  }
+
+  /** A waiter leaves without the lock: if the lock is free and others are parked, wake one of them. */
   #passOn(): void {
-    const state = this.state;
-    if (Atomics.load(state, OWNER) === 0 && Atomics.load(state, WAITERS) > 1) notify(state, OWNER, 1);
+    if (Atomics.load(this.state, OWNER) === 0) this.#wake();
   }
 
   /** Releases for `token` (a Lock may be released by anyone, as in Python; an RLock only by its owner). */
@@ -127,23 +221,23 @@ export class Mutex {
       if (Atomics.load(state, OWNER) !== token) {
         throw new LockNotHeldError('cannot release an RLock that this thread does not hold (an RLock is owned by the thread that acquired it)');
       }
-      const count = Atomics.load(state, COUNT) - 1;
-      if (count > 0) {
-        Atomics.store(state, COUNT, count);
+      const depth = state[DEPTH] as number;
+      if (depth > 0) {
+        state[DEPTH] = depth - 1;
         return;
       }
-      Atomics.store(state, COUNT, 0);
       Atomics.store(state, OWNER, 0);
     } else if (Atomics.exchange(state, OWNER, 0) === 0) {
       throw new LockNotHeldError('cannot release a Lock that is not locked');
     }
-    if (Atomics.load(state, WAITERS) > 0) notify(state, OWNER, 1);
+    // Seq-cst: the store above comes before this read, so a waiter counted after it saw the lock free.
+    if (Atomics.load(state, WAITERS) > 0) this.#wake();
   }
 
   /** Whether the lock is held (by anyone alive). */
   locked(): boolean {
     const holder = Atomics.load(this.state, OWNER);
-    return holder !== 0 && isAlive(this.table, holder);
+    return holder !== 0 && (holder === RESETTING || isAlive(this.table, holder));
   }
 
   /** Whether `token` holds the lock (RLock), or anyone does (Lock, as Python's `_is_owned`). */
@@ -152,29 +246,27 @@ export class Mutex {
     return this.recursive ? holder === token : holder !== 0;
   }
 
-  /** The recursion count of an RLock (0 when free). */
-  count(): number {
-    return Atomics.load(this.state, COUNT);
-  }
-
   /** Releases completely (for Condition.wait) and returns what to restore. */
   releaseSave(token: number): number {
     const state = this.state;
-    const count = this.recursive ? Atomics.load(state, COUNT) : 1;
-    if (this.recursive) Atomics.store(state, COUNT, 1);
+    let depth = 1;
+    if (this.recursive && Atomics.load(state, OWNER) === token) {
+      depth = (state[DEPTH] as number) + 1;
+      state[DEPTH] = 0;
+    }
     this.release(token);
-    return count;
+    return depth;
   }
 
   /** Acquires again after {@link releaseSave}. */
-  restoreSync(token: number, count: number): void {
+  restoreSync(token: number, depth: number): void {
     this.acquireSync(token, true, undefined);
-    if (this.recursive) Atomics.store(this.state, COUNT, count);
+    if (this.recursive) this.state[DEPTH] = depth - 1;
   }
 
   /** Acquires again after {@link releaseSave}, without blocking. */
-  async restoreAsync(token: number, count: number): Promise<void> {
+  async restoreAsync(token: number, depth: number): Promise<void> {
     await this.acquireAsync(token, true, undefined);
-    if (this.recursive) Atomics.store(this.state, COUNT, count);
+    if (this.recursive) this.state[DEPTH] = depth - 1;
   }
 }
