@@ -77,7 +77,7 @@ function slice(buffer: ArrayBufferView | ArrayBuffer | SharedArrayBuffer, offset
  * console.log(await parent.recv()); // 'hello'
  * parent.close();
  * ```
- * @see https://multiproc.dev/guide/pipes
+ * @see https://multiproc.dev/guide/channel
  */
 export class Connection<T = unknown> extends BaseTransport implements Shareable {
   readonly #backend: PipeBackend;

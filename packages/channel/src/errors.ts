@@ -24,7 +24,7 @@ import { MultiprocError, registerErrorClass, type MultiprocErrorOptions } from '
  * }
  * queue.close();
  * ```
- * @see https://multiproc.dev/guide/queues
+ * @see https://multiproc.dev/guide/channel
  */
 export class EmptyError extends MultiprocError {
   /**
@@ -52,7 +52,7 @@ export class EmptyError extends MultiprocError {
  * }
  * queue.close();
  * ```
- * @see https://multiproc.dev/guide/queues
+ * @see https://multiproc.dev/guide/channel
  */
 export class FullError extends MultiprocError {
   /**
@@ -78,7 +78,7 @@ export class FullError extends MultiprocError {
  * await b.recv().catch((error) => console.log(EOFError.isInstance(error))); // true
  * b.close();
  * ```
- * @see https://multiproc.dev/guide/pipes
+ * @see https://multiproc.dev/guide/channel
  */
 export class EOFError extends MultiprocError {
   /**

@@ -29,7 +29,7 @@ import { Queue, QUEUE_BACKEND } from './queue.js';
  * await worker;
  * jobs.close();
  * ```
- * @see https://multiproc.dev/guide/queues
+ * @see https://multiproc.dev/guide/channel
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
   /** @internal */

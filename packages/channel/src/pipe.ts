@@ -28,7 +28,7 @@ import { Ring } from './internal/ring.js';
  * writer.close();
  * reader.close();
  * ```
- * @see https://multiproc.dev/guide/pipes
+ * @see https://multiproc.dev/guide/channel
  */
 export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
   if (typeof duplex !== 'boolean') {

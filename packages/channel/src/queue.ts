@@ -80,7 +80,7 @@ export const QUEUE_BACKEND = Symbol('multiproc.queue.backend');
  * console.log(await queue.get()); // { id: 1 }
  * queue.close();
  * ```
- * @see https://multiproc.dev/guide/queues
+ * @see https://multiproc.dev/guide/channel
  */
 export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   /** @internal */

@@ -29,7 +29,7 @@ import { reviveQueue } from './queue.js';
  * console.log(await queue.get()); // 'hello'
  * queue.close();
  * ```
- * @see https://multiproc.dev/guide/queues
+ * @see https://multiproc.dev/guide/channel
  */
 export class SimpleQueue<T = unknown> implements Shareable {
   readonly #backend: QueueBackend;

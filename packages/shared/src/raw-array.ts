@@ -51,7 +51,7 @@ export function createCells(typecode: Typecode, sizeOrInit: unknown, what: strin
  * console.log([...samples]); // [0.5, 1.5, 3.5]
  * samples.view.fill(0); // a Float64Array over the shared memory
  * ```
- * @see https://multiproc.dev/guide/shared-memory
+ * @see https://multiproc.dev/guide/shared
  */
 export class RawArray<T extends Typecode = Typecode> implements Iterable<ValueOf<T>> {
   /** @internal */

@@ -23,7 +23,7 @@ import { checkElement, typecodeInfo, type Typecode, type ValueOf } from './typec
  * hits.value += 1;
  * console.log(hits.value); // 42
  * ```
- * @see https://multiproc.dev/guide/shared-memory
+ * @see https://multiproc.dev/guide/shared
  */
 export class RawValue<T extends Typecode = Typecode> {
   /** @internal */

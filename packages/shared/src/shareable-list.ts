@@ -100,7 +100,7 @@ function encode(value: unknown, what: string): { tag: number; bytes: Uint8Array 
  * console.log(same.get(1)); // 42
  * list.shm.unlink();
  * ```
- * @see https://multiproc.dev/guide/shared-memory
+ * @see https://multiproc.dev/guide/shared
  */
 export class ShareableList implements Iterable<ShareableItem> {
   readonly #shm: SharedMemory | undefined;

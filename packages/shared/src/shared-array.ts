@@ -31,7 +31,7 @@ import type { SyncOptions } from './value.js';
  * }
  * console.log(totals.length, totals.get(0)); // 4 10n
  * ```
- * @see https://multiproc.dev/guide/shared-memory
+ * @see https://multiproc.dev/guide/shared
  */
 export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
   readonly #lock: Lock | RLock | undefined;

@@ -113,7 +113,7 @@ type Source = { kind: 'local'; name: string; buffer: SharedArrayBuffer } | { kin
  * block.close();
  * block.unlink();
  * ```
- * @see https://multiproc.dev/guide/shared-memory
+ * @see https://multiproc.dev/guide/shared
  */
 export class SharedMemory {
   readonly #source: Source;

@@ -54,7 +54,7 @@ export interface SyncOptions {
  *   lock.release();
  * }
  * ```
- * @see https://multiproc.dev/guide/shared-memory
+ * @see https://multiproc.dev/guide/shared
  */
 export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   readonly #lock: Lock | RLock | undefined;
