@@ -718,6 +718,8 @@ function reviveError(serialized: SerializedError, context: DecodeState): Error {
 interface DecodeState {
   context: ReviveContext;
   seen: Map<object, unknown>;
+  /** @internal Stands in for a handle whose reviver module failed to load (instead of throwing). */
+  unrevivable?: ((url: string) => unknown) | undefined;
 }
 
 const NO_CONTEXT: ReviveContext = { capabilities: { sharedMemory: true, transfer: true }, remote: undefined };
@@ -766,7 +768,12 @@ function revive(value: unknown, state: DecodeState): unknown {
   if (tag === 'handle') {
     const url = record['reviver'] as string;
     const module = reviverModules.get(url);
-    if (!module) throw new ReviverNotLoaded(url);
+    if (!module) {
+      if (!state.unrevivable) throw new ReviverNotLoaded(url);
+      const stand = state.unrevivable(url);
+      state.seen.set(value, stand);
+      return stand;
+    }
     const reviver = module[record['name'] as string];
     if (typeof reviver !== 'function') {
       throw new InvalidArgumentError(`reviver module ${url} has no export named ${String(record['name'])}`);
@@ -816,6 +823,29 @@ function reviveProperties(record: Record<string, unknown>, state: DecodeState): 
  */
 export function decode(value: unknown, options: DecodeOptions = {}): unknown {
   return revive(value, { context: options.context ?? NO_CONTEXT, seen: new Map() });
+}
+
+/**
+ * @internal Decodes a value whose reviver modules could not be loaded: each handle that cannot be revived
+ * becomes a stand-in that throws `failure(url)` as soon as it is used, so the message still reaches its
+ * receiver (which fails visibly instead of waiting forever for a message that was dropped).
+ */
+export function decodeWithBrokenHandles(value: unknown, context: ReviveContext, failure: (url: string) => Error): unknown {
+  return revive(value, { context, seen: new Map(), unrevivable: (url) => brokenHandle(failure(url)) });
+}
+
+function brokenHandle(error: Error): object {
+  const fail = (): never => {
+    throw error;
+  };
+  return new Proxy(Object.create(null) as object, {
+    // `then` and symbols stay undefined, so the stand-in can be awaited, logged and inspected.
+    get: (_target, key) => (key === 'then' || typeof key === 'symbol' ? undefined : fail()),
+    set: fail,
+    has: fail,
+    deleteProperty: fail,
+    defineProperty: fail,
+  });
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import {
   decode,
+  decodeWithBrokenHandles,
   encode,
   loadRevivers,
   collectRevivers,
@@ -25,6 +26,7 @@ import {
   AbortError,
   ClosedError,
   InvalidArgumentError,
+  InvalidStateError,
   MultiprocError,
   ProtocolError,
   TimeoutError,
@@ -530,8 +532,21 @@ export class Multiplexer {
         this.#pending.delete(first[2]);
         pending?.cleanup();
         pending?.reject(error);
-      } else {
+      } else if (first) {
+        // A message: deliver it with stand-ins for the handles that cannot be revived. They throw when used,
+        // so the receiver fails visibly rather than waiting forever for a message that was dropped.
         process.emitWarning(`multiproc: a handle could not be revived: ${String(error)}`);
+        first[3] = decodeWithBrokenHandles(
+          first[3],
+          this.#reviveContext,
+          (url) =>
+            new InvalidStateError(
+              `this handle cannot be used here: its module (${url}) could not be loaded in this thread or process: ${String(error)}`,
+              { cause: error },
+            ),
+        );
+        first[4] = 0;
+        this.#route(first);
       }
       for (const raw of queue) this.#receive(raw);
       return;

@@ -15,6 +15,7 @@ import {
   CHANNELS,
   ClosedError,
   InvalidArgumentError,
+  InvalidStateError,
   MessagePortTransport,
   Multiplexer,
   NotCloneableError,
@@ -22,6 +23,7 @@ import {
   StreamTransport,
   TimeoutError,
   createMemoryTransportPair,
+  describeShareable,
   hasErrorCode,
   isTransport,
   replyWithTransfer,
@@ -488,3 +490,32 @@ for (const over of ['MessageChannel', 'TCP socket'] as const) {
     { unrefKind: 'mux-channel', holdsEventLoop: true },
   );
 }
+
+describe('a message carrying a handle whose reviver module cannot be loaded', () => {
+  it('is still delivered, with a stand-in that throws a typed error when used (the receiver never waits forever)', async () => {
+    const [a, b] = muxPair();
+    const missing = new URL('./fixtures/no-such-reviver.js', import.meta.url).href;
+    const handle = {
+      [describeShareable]: () => ({ reviver: missing, name: 'reviveNothing', data: 1 }),
+    };
+    const received: unknown[] = [];
+    b.onMessage(CHANNELS.user, (payload) => received.push(payload));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      a.send(CHANNELS.user, { label: 'first', handle });
+      a.send(CHANNELS.user, { label: 'second' });
+      await waitFor(() => received.length === 2, 'both messages', 5000);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    const [first, second] = received as [{ label: string; handle: { value: unknown } }, { label: string }];
+    expect(first.label).toBe('first');
+    expect(second.label).toBe('second');
+    expect(() => first.handle.value).toThrow(InvalidStateError);
+    expect(() => first.handle.value).toThrow(/could not be loaded/);
+    expect(await Promise.resolve(first.handle)).toBe(first.handle); // awaitable: no `then`
+    expect(warnings.some((message) => message.includes('could not be revived'))).toBe(true);
+  });
+});
