@@ -9,8 +9,8 @@
  * ({ id: i, name: 'item', score: 0.5, ok: true }). Rows:
  *  - Queue, worker thread, `await queue.put(item)`, main `for await (const item of queue)`   (the target rows)
  *  - Queue, worker thread, `queue.putSync(item)`, main `await queue.get()`
- *  - Queue, child process (runtime 'process'): the queue is a proxy served by this process, so each put is a
- *    round trip over the child's connection (a much smaller N)
+ *  - Queue, child process (runtime 'process'): the queue is a proxy served by this process; puts are pipelined
+ *    (committed against credits the owner grants, sent in batches), so a put is not a round trip
  *  - the baseline: a raw worker thread posting each message on its parentPort (a plain MessagePort), the main
  *    thread counting 'message' events
  *  - Python `multiprocessing.Queue`: a child process puts, the parent gets (python3 subprocess, run alone
@@ -30,7 +30,7 @@ import { summarize, times } from '../lib/stats.mjs';
 import { BASE_MS, finish, rate, stamp } from '../lib/sync-bench.mjs';
 
 const N_THREAD = 200_000;
-const N_PROCESS = 5_000;
+const N_PROCESS = 200_000;
 const N_PYTHON = 200_000;
 const SHAPES = ['int', 'object'];
 const TARGET_VS_PORT = 3;

@@ -62,7 +62,7 @@ function releaseHub(id: string): void {
   hubs.delete(id);
 }
 
-function checkTimeout(timeout: number | undefined): number | undefined {
+export function checkTimeout(timeout: number | undefined): number | undefined {
   if (timeout === undefined || timeout === null) return undefined;
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
     throw new InvalidArgumentError(`timeout must be a number of milliseconds >= 0, got ${String(timeout)}`);

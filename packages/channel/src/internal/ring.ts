@@ -28,6 +28,12 @@ export const SPACE = 9;
 export const TICKET = 10;
 export const UNFINISHED = 11;
 export const MAXSIZE = 12;
+/**
+ * Slots reserved for items that producers in other processes have committed (their `put` resolved) but
+ * that are still on their way (see backend.ts): a bounded queue counts them as taken, and a closed queue
+ * is not drained while any is outstanding.
+ */
+export const PENDING = 13;
 const HEADER_INTS = 16;
 
 /** FLAGS bits: the writers are done (queue closed, or the writing end of a pipe closed). */
@@ -56,7 +62,7 @@ export const enum Kind {
   Decoded = 13,
 }
 
-const RECORD_HEADER = 5;
+export const RECORD_HEADER = 5;
 /** Payloads up to this many bytes are copied by a byte loop. */
 const SMALL_COPY = 96;
 const SPIN = 64;
@@ -242,15 +248,24 @@ export class Ring {
    * (`headLength` bytes used); `payload` is written after it when given.
    * @returns OK, FULL (bounded and full, or the buffer cannot grow), CLOSED or TOO_LARGE.
    */
-  tryPut(kind: Kind, payload: Uint8Array | undefined, unfinished = false, length = payload === undefined ? 0 : payload.length): number {
+  tryPut(
+    kind: Kind,
+    payload: Uint8Array | undefined,
+    unfinished = false,
+    length = payload === undefined ? 0 : payload.length,
+    reserved = false,
+  ): number {
     const h = this.h;
     const need = RECORD_HEADER + length;
     if (need > this.dataSab.maxByteLength) return TOO_LARGE;
     this.lock();
     try {
-      if (((h[FLAGS] as number) & (FLAG_CLOSED | FLAG_READER_CLOSED)) !== 0) return CLOSED;
-      const maxsize = h[MAXSIZE] as number;
-      if (maxsize > 0 && (h[COUNT] as number) >= maxsize) return FULL;
+      if (!reserved) {
+        // A reserved put fills a slot granted before: neither close nor maxsize can refuse it.
+        if (((h[FLAGS] as number) & (FLAG_CLOSED | FLAG_READER_CLOSED)) !== 0) return CLOSED;
+        const maxsize = h[MAXSIZE] as number;
+        if (maxsize > 0 && (h[COUNT] as number) + (h[PENDING] as number) >= maxsize) return FULL;
+      }
       let cap = h[CAP] as number;
       if ((h[USED] as number) + need > cap) {
         if (!this.#grow(need)) return FULL;
@@ -288,6 +303,7 @@ export class Ring {
       }
       h[USED] = (h[USED] as number) + need;
       Atomics.add(h, COUNT, 1);
+      if (reserved) Atomics.sub(h, PENDING, 1);
       if (unfinished) Atomics.add(h, UNFINISHED, 1);
     } finally {
       this.unlock();
@@ -308,11 +324,13 @@ export class Ring {
   tryTake(accept?: (kind: Kind) => boolean, maxLength = Number.POSITIVE_INFINITY): number {
     const h = this.h;
     if (Atomics.load(h, COUNT) === 0) {
-      return (Atomics.load(h, FLAGS) & FLAG_CLOSED) !== 0 ? CLOSED : EMPTY;
+      return (Atomics.load(h, FLAGS) & FLAG_CLOSED) !== 0 && Atomics.load(h, PENDING) === 0 ? CLOSED : EMPTY;
     }
     this.lock();
     try {
-      if ((h[COUNT] as number) === 0) return ((h[FLAGS] as number) & FLAG_CLOSED) !== 0 ? CLOSED : EMPTY;
+      if ((h[COUNT] as number) === 0) {
+        return ((h[FLAGS] as number) & FLAG_CLOSED) !== 0 && (h[PENDING] as number) === 0 ? CLOSED : EMPTY;
+      }
       const cap = h[CAP] as number;
       const data = this.#view(cap);
       const head = h[HEAD] as number;
@@ -382,7 +400,49 @@ export class Ring {
 
   /** Whether a record is waiting, or the writers are done (a read would not block). */
   readable(): boolean {
-    return Atomics.load(this.h, COUNT) > 0 || (Atomics.load(this.h, FLAGS) & FLAG_CLOSED) !== 0;
+    const h = this.h;
+    return Atomics.load(h, COUNT) > 0 || ((Atomics.load(h, FLAGS) & FLAG_CLOSED) !== 0 && Atomics.load(h, PENDING) === 0);
+  }
+
+  /**
+   * Reserves up to `most` slots for puts that will arrive later with `reserved` set (none once closed;
+   * no more than the free slots of a bounded queue). Returns how many it reserved.
+   */
+  reserve(most: number): number {
+    const h = this.h;
+    if (most <= 0) return 0;
+    this.lock();
+    try {
+      if (((h[FLAGS] as number) & FLAG_CLOSED) !== 0) return 0;
+      const maxsize = h[MAXSIZE] as number;
+      const free = maxsize > 0 ? maxsize - (h[COUNT] as number) - (h[PENDING] as number) : most;
+      const granted = free < most ? (free > 0 ? free : 0) : most;
+      if (granted > 0) Atomics.add(h, PENDING, granted);
+      return granted;
+    } finally {
+      this.unlock();
+    }
+  }
+
+  /** Gives back `count` reserved slots that will not be filled, waking whoever that concerns. */
+  unreserve(count: number): void {
+    const h = this.h;
+    if (count <= 0) return;
+    const left = Atomics.sub(h, PENDING, count) - count;
+    if ((h[MAXSIZE] as number) > 0 && Atomics.load(h, PUT_WAITERS) > 0) {
+      Atomics.add(h, SPACE, 1);
+      notify(h, SPACE);
+    }
+    if (left === 0 && (Atomics.load(h, FLAGS) & FLAG_CLOSED) !== 0) {
+      // The last outstanding item of a closed queue will not come: consumers may now see the end.
+      Atomics.add(h, ITEMS, 1);
+      notify(h, ITEMS);
+    }
+  }
+
+  /** How many reserved slots are outstanding. */
+  get pending(): number {
+    return Atomics.load(this.h, PENDING);
   }
 
   /** Allocates a ticket for a record whose value travels on the side path. */
