@@ -194,12 +194,38 @@ interface Call {
   fail(error: unknown): void;
 }
 
-/** The call behind one apply (a class, not closures: applies come by the hundred thousand). */
-class ApplyCall implements Call {
+/** The arguments of an apply without any, and the options of a call without any: shared, never changed. */
+const NO_ARGS: unknown[] = [];
+const NO_OPTIONS: CallOptions = {};
+
+const unset = (): void => {};
+let capturedResolve: (value: unknown) => void = unset;
+let capturedReject: (error: unknown) => void = unset;
+/** A promise executor that keeps the settling functions, so that `new Promise(capture)` needs no closure. */
+function capture(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve as (value: unknown) => void;
+  capturedReject = reject;
+}
+
+/**
+ * One apply: its task and its call in one object, settled through functions taken from the promise with
+ * {@link capture} (applies come by the hundred thousand: every object less per apply is less garbage).
+ */
+class ApplyTask implements PendingTask, Call {
+  readonly kind = KIND_APPLY;
+  readonly index = 0;
+  readonly size = 1;
+  readonly call: Call = this;
+  state: 'queued' | 'sent' | 'done' = 'queued';
   done = false;
+  resolve: (value: unknown) => void = capturedResolve;
+  reject: (error: unknown) => void = capturedReject;
   constructor(
-    private readonly resolve: (value: unknown) => void,
-    private readonly reject: (error: unknown) => void,
+    readonly id: number,
+    readonly fnId: number,
+    readonly payload: unknown[],
+    readonly special: boolean,
+    readonly transfer: TransferListItem[] | undefined,
     private readonly onProgress: CallOptions['onProgress'],
   ) {}
 
@@ -245,10 +271,16 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Primitives (other than symbols) need no walk by the codec: the common case of pool arguments. */
-function isPlainPrimitive(value: unknown): boolean {
-  const type = typeof value;
-  return value === null || (type !== 'object' && type !== 'function' && type !== 'symbol');
+/**
+ * Whether every item is a primitive other than a symbol, which the codec need not walk: the common case
+ * of pool arguments (a loop, not `every`: maps check a million items).
+ */
+function allPlainPrimitives(items: readonly unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item !== null && (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol')) return false;
+  }
+  return true;
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {
@@ -401,9 +433,11 @@ export class Pool {
    *   the worker's stack), a {@link WorkerCrashedError}, a TimeoutError, an AbortError or a PoolBrokenError.
    * @throws {@link "@multiproc/transport"!ClosedError | ClosedError} (`ERR_POOL_CLOSED`) after close; NotCloneableError for bad arguments.
    */
-  apply<F extends AnyFn>(fn: PoolTask<F>, args?: ArgsOf<F>, options: CallOptions = {}): Promise<ResultOf<F>> {
-    const submit = this.#prepareApply(fn, args, options);
-    return new Promise<ResultOf<F>>((resolve, reject) => submit(resolve as (value: unknown) => void, reject));
+  apply<F extends AnyFn>(fn: PoolTask<F>, args?: ArgsOf<F>, options: CallOptions = NO_OPTIONS): Promise<ResultOf<F>> {
+    const task = this.#prepareApply(fn, args, options);
+    const promise = new Promise<ResultOf<F>>(capture);
+    this.#submitApply(task, capturedResolve, capturedReject, options.signal);
+    return promise;
   }
 
   /**
@@ -411,8 +445,9 @@ export class Pool {
    * called when it settles. Used only through callbacks, it never raises an unhandled rejection.
    */
   applyAsync<F extends AnyFn>(fn: PoolTask<F>, args?: ArgsOf<F>, options: AsyncCallOptions<ResultOf<F>> = {}): AsyncResult<ResultOf<F>> {
-    const submit = this.#prepareApply(fn, args, options);
-    return this.#withCallbacks(new AsyncResult<ResultOf<F>>((resolve, reject) => submit(resolve as (value: unknown) => void, reject)), options);
+    const task = this.#prepareApply(fn, args, options);
+    const result = new AsyncResult<ResultOf<F>>((resolve, reject) => this.#submitApply(task, resolve as (value: unknown) => void, reject, options.signal));
+    return this.#withCallbacks(result, options);
   }
 
   /**
@@ -555,7 +590,7 @@ export class Pool {
 
   /** Checks that `value` can be sent (throws NotCloneableError naming its path); returns whether it is special. */
   #validate(value: unknown, path: string): boolean {
-    if (Array.isArray(value) && value.every(isPlainPrimitive)) return false;
+    if (Array.isArray(value) && allPlainPrimitives(value)) return false;
     return encode(value, {
       path,
       share: { capabilities: { sharedMemory: this.#runtime === 'thread', transfer: this.#runtime === 'thread' }, serve: () => 0 },
@@ -573,10 +608,14 @@ export class Pool {
     transfer: TransferListItem[] | undefined,
   ): PendingTask {
     const task: PendingTask = { id: this.#nextTaskId++, fnId, kind, payload, special, transfer, call, index, size, state: 'queued' };
+    this.#push(task);
+    return task;
+  }
+
+  #push(task: PendingTask): void {
     this.#queue.push(task);
     this.#unfinished++;
     this.#schedulePump();
-    return task;
   }
 
   #bindSignal(call: Call, signal: AbortSignal | undefined, tasks: () => Iterable<PendingTask>): void {
@@ -603,28 +642,31 @@ export class Pool {
     return new AsyncResult<T>((_, reject) => reject(error));
   }
 
-  /** Checks an apply call at once (so errors throw synchronously) and returns how to submit it. */
-  #prepareApply(fn: PoolTask, args: unknown, options: CallOptions): (resolve: (value: unknown) => void, reject: (error: unknown) => void) => void {
+  /** Checks an apply call at once (so errors throw synchronously) and returns its task, not queued yet. */
+  #prepareApply(fn: PoolTask, args: unknown, options: CallOptions): ApplyTask {
     this.#checkOpen();
-    const argList: unknown = args ?? [];
+    const argList: unknown = args ?? NO_ARGS;
     if (!Array.isArray(argList)) throw new InvalidArgumentError(`args must be an array, got ${typeof argList}`);
     const fnId = this.#fnId(fn);
     const special = this.#validate(argList, 'args');
     const transfer = toTransferList(options.transfer);
-    return (resolve, reject) => {
-      if (this.#brokenError) {
-        reject(this.#brokenError);
-        return;
-      }
-      const signal = options.signal;
-      if (signal?.aborted) {
-        reject(new AbortError('the pool call was aborted', { cause: signal.reason }));
-        return;
-      }
-      const call = new ApplyCall(resolve, reject, options.onProgress);
-      const task = this.#enqueue(fnId, KIND_APPLY, argList, special, call, 0, 1, transfer);
-      if (signal) this.#bindSignal(call, signal, () => [task]);
-    };
+    return new ApplyTask(this.#nextTaskId++, fnId, argList, special, transfer, options.onProgress);
+  }
+
+  /** Queues a prepared apply, settled by `resolve`/`reject` (or rejects it at once: broken pool, aborted). */
+  #submitApply(task: ApplyTask, resolve: (value: unknown) => void, reject: (error: unknown) => void, signal: AbortSignal | undefined): void {
+    if (this.#brokenError) {
+      reject(this.#brokenError);
+      return;
+    }
+    if (signal?.aborted) {
+      reject(new AbortError('the pool call was aborted', { cause: signal.reason }));
+      return;
+    }
+    task.resolve = resolve;
+    task.reject = reject;
+    this.#push(task);
+    if (signal) this.#bindSignal(task, signal, () => [task]);
   }
 
   #mapResult(fn: PoolTask, iterable: Iterable<unknown>, options: CallOptions, kind: TaskKind): AsyncResult<unknown[]> {

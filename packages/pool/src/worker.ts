@@ -15,6 +15,11 @@ type QueuedTask = [id: number, fnId: number, kind: TaskKind, payload: unknown];
 const MAX_RESULTS_PER_MESSAGE = 4096;
 const MAX_RESULT_DELAY_MS = 1;
 
+/** A primitive other than a symbol: a result the codec need not walk. */
+function isPlainPrimitive(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
@@ -22,7 +27,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 async function poolWorker(config: WorkerConfig): Promise<void> {
   const connection = parentConnection();
   if (!connection) throw new Error('the pool worker loop runs only inside a pool worker');
-  const send = (message: FromWorker): void => connection.send(CHANNELS.pool, message, { path: 'result' });
+  // `plain`: every value in the message is a primitive (or an array of them), so the codec's walk is skipped.
+  const send = (message: FromWorker, plain = false): void => connection.send(CHANNELS.pool, message, { path: 'result', plain });
 
   if (config.initializer) {
     try {
@@ -42,6 +48,8 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
   const queue: unknown[] = [];
   let head = 0;
   let results: WireResults = [];
+  /** Every value in `results` is a primitive or an array of primitives. */
+  let resultsPlain = true;
   let busyMs = 0;
   let lastFlush = performance.now();
   let running = false;
@@ -55,11 +63,13 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
     lastFlush = now;
     if (results.length === 0) return;
     const batch = results;
+    const plain = resultsPlain;
     results = [];
+    resultsPlain = true;
     const busy = busyMs;
     busyMs = 0;
     try {
-      send(['results', batch, busy]);
+      send(['results', batch, busy], plain);
     } catch (error) {
       // A result that cannot be sent (not cloneable): send each alone, the bad ones as errors.
       void error;
@@ -88,8 +98,9 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
 
   // Time is read once per task: `now` is when the last task ended (or the loop resumed).
   let now = performance.now();
-  const settle = (id: number, ok: 0 | 1, value: unknown, t0: number): void => {
+  const settle = (id: number, ok: 0 | 1, value: unknown, t0: number, plain: boolean): void => {
     results.push(id, ok, value);
+    if (!plain) resultsPlain = false;
     now = performance.now();
     busyMs += now - t0;
   };
@@ -117,7 +128,7 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
     if (!fn) {
       return functionFor(fnId).then(
         () => runOne(task),
-        (error: unknown) => settle(id, 0, error, performance.now()),
+        (error: unknown) => settle(id, 0, error, performance.now(), false),
       );
     }
     const t0 = now;
@@ -127,30 +138,32 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
         if (isThenable(value)) {
           flush();
           return Promise.resolve(value).then(
-            (resolved) => settle(id, 1, resolved, t0),
-            (error: unknown) => settle(id, 0, error, t0),
+            (resolved) => settle(id, 1, resolved, t0, isPlainPrimitive(resolved)),
+            (error: unknown) => settle(id, 0, error, t0, false),
           );
         }
-        settle(id, 1, value, t0);
+        settle(id, 1, value, t0, isPlainPrimitive(value));
         return undefined;
       }
       const items = payload as unknown[];
       // Built with push so the array stays packed: V8 serializes packed arrays many times faster.
       const out: unknown[] = [];
+      let plain = true;
       for (let i = 0; i < items.length; i++) {
         const item = kind === KIND_MAP ? fn(items[i]) : fn(...(items[i] as unknown[]));
         if (isThenable(item)) {
           flush();
           return finishChunk(fn, kind, items, out, i, item).then(
-            (done) => settle(id, 1, done, t0),
-            (error: unknown) => settle(id, 0, error, t0),
+            (done) => settle(id, 1, done, t0, false),
+            (error: unknown) => settle(id, 0, error, t0, false),
           );
         }
+        if (plain && item !== null && (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol')) plain = false;
         out.push(item);
       }
-      settle(id, 1, out, t0);
+      settle(id, 1, out, t0, plain);
     } catch (error) {
-      settle(id, 0, error, t0);
+      settle(id, 0, error, t0, false);
     }
     return undefined;
   };

@@ -11,6 +11,8 @@ import poolCpuSpeedup from './pool-cpu-speedup.mjs';
 import poolLatency from './pool-latency.mjs';
 import poolMap from './pool-map.mjs';
 import processStart from './process-start.mjs';
+import queueThroughput from './queue-throughput.mjs';
+import pipeLatency from './pipe-latency.mjs';
 import valueIncrements from './value-increments.mjs';
 
 export const benchmarks = [
@@ -22,5 +24,6 @@ export const benchmarks = [
   lockUncontended,
   valueIncrements,
   eventLatency,
-  // later: queue-throughput
+  queueThroughput,
+  pipeLatency,
 ];

@@ -15,13 +15,15 @@ import { performance } from 'node:perf_hooks';
 import { cpu } from '../fixtures/work.mjs';
 import { startLoadMeter } from '../lib/load.mjs';
 import { roundRobin } from '../lib/measure.mjs';
-import { openPool, POOL_SIZE } from '../lib/pools.mjs';
+import { openPool, POOL_SIZE, withTimeout } from '../lib/pools.mjs';
 import { summarize, times } from '../lib/stats.mjs';
 import { ms } from '../lib/table.mjs';
 
 const ITEMS = 64;
 const ITEM_MS = 40;
 const TARGET = 1.8;
+/** A run that takes longer has lost a task: fail instead of hanging. */
+const LIMIT_MS = 300_000;
 
 /**
  * Iterations of cpu() that take about `targetMs` here: the fastest of several timed calls after a warm-up
@@ -65,19 +67,19 @@ export default {
           const { default: tasks } = await import('../fixtures/pool-tasks.mjs');
           pools.multiproc.map = (xs, options) => pools.multiproc.raw.map(tasks.cpu, xs, options);
         },
-        run: async () => check('multiproc', await pools.multiproc.map(items)),
+        run: async () => check('multiproc', await withTimeout(pools.multiproc.map(items), LIMIT_MS, 'multiproc map')),
         teardown: () => pools.multiproc?.close(),
       },
       {
         name: 'multiprocChunk1',
-        run: async () => check('multiproc chunksize 1', await pools.multiproc.map(items, { chunksize: 1 })),
+        run: async () => check('multiproc chunksize 1', await withTimeout(pools.multiproc.map(items, { chunksize: 1 }), LIMIT_MS, 'multiproc map')),
       },
       {
         name: 'piscina',
         setup: async () => {
           pools.piscina = await openPool('piscina', 'cpu', { warmup: 30 });
         },
-        run: async () => check('piscina', await Promise.all(items.map((n) => pools.piscina.call(n)))),
+        run: async () => check('piscina', await withTimeout(Promise.all(items.map((n) => pools.piscina.call(n))), LIMIT_MS, 'piscina')),
         teardown: () => pools.piscina?.close(),
       },
     ];

@@ -14,7 +14,7 @@
  * Targets: multiproc >= 100x piscina per item, ahead of piscina chunked by hand, >= Python's Pool.map.
  */
 import { roundRobin } from '../lib/measure.mjs';
-import { LABELS, openPool, PEERS, POOL_SIZE } from '../lib/pools.mjs';
+import { LABELS, openPool, PEERS, POOL_SIZE, withTimeout } from '../lib/pools.mjs';
 import { openPythonPool } from '../lib/python-pool.mjs';
 import { count, summarize, times } from '../lib/stats.mjs';
 import { ms } from '../lib/table.mjs';
@@ -23,6 +23,8 @@ const ITEMS = 1_000_000;
 const PER_ITEM = 100_000;
 const CHUNK = Math.ceil(ITEMS / (4 * POOL_SIZE));
 const TARGET_PER_ITEM = 100;
+/** A run that takes longer has lost a task: fail instead of hanging. */
+const LIMIT_MS = 300_000;
 
 function check(name, out, n) {
   if (out.length !== n || out[n - 1] !== (n - 1) * (n - 1) || out[n >> 1] !== (n >> 1) * (n >> 1)) {
@@ -54,7 +56,7 @@ export default {
         const { default: tasks } = await import('../fixtures/pool-tasks.mjs');
         pools.multiproc.map = (xs) => pools.multiproc.raw.map(tasks.square, xs);
       },
-      run: async () => check('multiproc', await pools.multiproc.map(items), ITEMS),
+      run: async () => check('multiproc', await withTimeout(pools.multiproc.map(items), LIMIT_MS, 'multiproc map'), ITEMS),
       teardown: () => pools.multiproc?.close(),
     });
     variants.push({
@@ -62,7 +64,10 @@ export default {
       setup: async () => {
         pools.piscinaPerItem = await openPool('piscina', 'square', { warmup: 3000 });
       },
-      run: async () => check('piscina per item', await Promise.all(few.map((i) => pools.piscinaPerItem.call(i))), PER_ITEM),
+      run: async () => {
+        const out = await withTimeout(Promise.all(few.map((i) => pools.piscinaPerItem.call(i))), LIMIT_MS, 'piscina per item');
+        check('piscina per item', out, PER_ITEM);
+      },
       teardown: () => pools.piscinaPerItem?.close(),
     });
     for (const kind of PEERS.filter((k) => k !== 'multiproc')) {
@@ -71,7 +76,7 @@ export default {
         setup: async () => {
           pools[kind] = await openPool(kind, 'squareChunk', { warmup: 30 });
         },
-        run: async () => check(`${kind} by hand`, await byHand(pools[kind], items), ITEMS),
+        run: async () => check(`${kind} by hand`, await withTimeout(byHand(pools[kind], items), LIMIT_MS, `${kind} by hand`), ITEMS),
         teardown: () => pools[kind]?.close(),
       });
     }
@@ -82,7 +87,7 @@ export default {
       variants.push({
         name: 'python',
         run: async () => {
-          const answer = await py.request({ op: 'map', n: ITEMS });
+          const answer = await withTimeout(py.request({ op: 'map', n: ITEMS }), LIMIT_MS, 'python map');
           pyChunksize = answer.chunksize;
           return answer;
         },

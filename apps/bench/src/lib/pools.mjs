@@ -28,7 +28,9 @@ export const PEERS = ['multiproc', 'piscina', 'tinypool', 'workerpool', 'poolifi
 
 export const LABELS = {
   multiproc: 'multiproc Pool',
+  multiprocProcess: "multiproc Pool, runtime 'process'",
   piscina: 'piscina',
+  piscinaConcurrent: 'piscina, concurrentTasksPerWorker: 4',
   tinypool: 'tinypool',
   workerpool: 'workerpool',
   poolifier: 'poolifier FixedThreadPool',
@@ -68,15 +70,17 @@ export async function openPool(kind, fn, { size = POOL_SIZE, warmup = 200 } = {}
 
 async function create(kind, fn, size) {
   switch (kind) {
-    case 'multiproc': {
+    case 'multiproc':
+    case 'multiprocProcess': {
       const [{ Pool }, { default: tasks }] = await Promise.all([import('@multiproc/pool'), import('../fixtures/pool-tasks.mjs')]);
-      const pool = new Pool({ processes: size, runtime: 'thread' });
+      const pool = new Pool({ processes: size, runtime: kind === 'multiproc' ? 'thread' : 'process' });
       if (fn === 'squareChunk') throw new Error('multiproc maps with pool.map, not a hand-written chunk function');
       const task = tasks[fn];
       const call = fn === 'noop' ? () => pool.apply(task) : (arg) => pool.apply(task, [arg]);
       return { kind, label: LABELS[kind], call, close: () => pool.terminate(), raw: pool };
     }
-    case 'piscina': {
+    case 'piscina':
+    case 'piscinaConcurrent': {
       const { Piscina, FixedQueue } = await import('piscina');
       const pool = new Piscina({
         filename: PEER_WORKER,
@@ -86,6 +90,9 @@ async function create(kind, fn, size) {
         idleTimeout: 60_000,
         atomics: 'sync',
         taskQueue: new FixedQueue(),
+        // The README: "generally only makes sense if there is some kind of asynchronous component to the
+        // task"; measured anyway as a second piscina row where many tasks are in flight.
+        ...(kind === 'piscinaConcurrent' ? { concurrentTasksPerWorker: 4 } : {}),
       });
       return { kind, label: LABELS[kind], call: (arg) => pool.run(arg), close: () => pool.destroy(), raw: pool };
     }
@@ -117,6 +124,19 @@ async function create(kind, fn, size) {
     default:
       throw new Error(`unknown pool kind ${kind}`);
   }
+}
+
+/**
+ * `promise`, or a rejection naming `what` if it has not settled within `ms`: a pool that loses a task makes
+ * the benchmark fail with a message instead of hanging. One timer per timed operation (a whole flood or a
+ * round of calls, never per call), so it does not weigh on what is measured.
+ */
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s (a lost task?)`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Runs `count` tasks all in flight at once (submit all, then await all). */
