@@ -149,3 +149,18 @@ describe('pipelined puts from a child process', () => {
     expect(await queue.get()).toBe('good');
   });
 });
+
+describe('gathered puts and blocking calls', () => {
+  it('a child that blocks in a synchronous call on another queue has sent its gathered puts first (no deadlock)', async () => {
+    const queue = track(new Queue<number>());
+    const go = track(new Queue<string>());
+    const child = start({ target: tasks.putThenBlock, args: [queue, go, 2_000], runtime });
+    // The parent takes every item before it answers: the child, blocked in go.getSync(), cannot end its turn,
+    // so the items it gathered must have been sent before it blocked.
+    const got: number[] = [];
+    for (let i = 0; i < 2_000; i++) got.push(await queue.get({ timeout: 15_000 }));
+    expect(got).toEqual(range(2_000));
+    await go.put('go');
+    expect(await child.join(20_000)).toBe(0);
+  });
+});

@@ -35,6 +35,7 @@ export type {
   ShareDescriptor,
 } from './codec.js';
 export { canBlock, notify, SPIN_ITERATIONS, waitAsync, waitSync } from './atomics.js';
+export { registerBlockingHook } from './internal/sync-caller.js';
 export type { WaitResult } from './atomics.js';
 export { CHANNELS, Multiplexer, SHARE_CHANNEL, hasErrorCode, replyWithTransfer } from './multiplexer.js';
 export type { MuxRequestOptions, MuxSendOptions, ReplyWithTransfer } from './multiplexer.js';

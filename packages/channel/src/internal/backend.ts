@@ -12,6 +12,7 @@ import {
   type RemoteObjects,
   type ServedObject,
   type ShareContext,
+  registerBlockingHook,
 } from '@multiproc/transport';
 import { checkTimeout, LocalCore, QUEUE_ERRORS, type WaitOptions } from './local.js';
 import { keepPacked, pack, type Packed } from './serialize.js';
@@ -351,6 +352,23 @@ function packForBatch(item: unknown): Packed | undefined {
  * after a close (it reserved their slots); the reply to every batch says whether the queue was closed,
  * after which puts here throw `ClosedError`.
  */
+/**
+ * Proxies whose gathered puts wait for the end of the event-loop turn. Before this thread blocks in a
+ * synchronous call (on any object: a lock, a value, another queue), they are sent at once: the turn does not
+ * end while the thread blocks, and a peer that waits for those items before it answers would wait for ever.
+ */
+const gathering = new Set<{ flushBeforeBlocking(): void }>();
+let hookRegistered = false;
+function gatherUntilTurnEnds(proxy: { flushBeforeBlocking(): void }): void {
+  gathering.add(proxy);
+  if (!hookRegistered) {
+    hookRegistered = true;
+    registerBlockingHook(() => {
+      for (const each of [...gathering]) each.flushBeforeBlocking();
+    });
+  }
+}
+
 export class RemoteQueueBackend implements QueueBackend {
   readonly ringId: string;
   readonly #remote: RemoteObjects;
@@ -457,10 +475,18 @@ export class RemoteQueueBackend implements QueueBackend {
   }
 
   #schedule(): void {
+    gatherUntilTurnEnds(this);
     this.#flushTimer ??= setImmediate(() => {
       this.#flushTimer = undefined;
+      gathering.delete(this);
       this.#flush();
     });
+  }
+
+  /** Called before this thread blocks: sends the gathered puts now (the timer stays, to give back credits). */
+  flushBeforeBlocking(): void {
+    gathering.delete(this);
+    this.#flushNow();
   }
 
   /** End of a turn: send what was gathered; with no put waiting, give unused credits back. */

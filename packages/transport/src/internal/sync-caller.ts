@@ -98,6 +98,7 @@ function settle(reply: Reply): unknown {
  */
 export function callSync(endpoint: string, id: number, method: string, args: readonly unknown[]): unknown {
   checkCanBlock();
+  runBlockingHooks();
   if (helper && Atomics.load(helper.control, STATE) === EXITED) helper = undefined;
   helper ??= startHelper();
   const current = helper;
@@ -146,4 +147,46 @@ function awaitReply(current: Helper, seq: number, method: string): Reply {
     }
     Atomics.wait(control, REPLIES, replies, WAIT_SLICE_MS);
   }
+}
+
+type BlockingHook = () => void;
+const HOOKS = Symbol.for('multiproc.blockingHooks');
+// On globalThis, so that two copies of this package (two install paths) share one list.
+const blockingHooks: Set<BlockingHook> = ((globalThis as { [HOOKS]?: Set<BlockingHook> })[HOOKS] ??= new Set());
+
+/** Runs the hooks registered with {@link registerBlockingHook}; a hook that throws does not stop the others. */
+export function runBlockingHooks(): void {
+  if (blockingHooks.size === 0) return;
+  for (const hook of blockingHooks) {
+    try {
+      hook();
+    } catch (error) {
+      process.emitWarning(`multiproc: a blocking hook failed: ${String(error)}`);
+    }
+  }
+}
+
+/**
+ * Registers `hook` to run just before this thread blocks in a synchronous proxy call (`lock.acquireSync()`,
+ * `value.value`, `queue.getSync()` in a child process). A component that gathers messages to send at the end
+ * of the event-loop turn registers a hook that sends them at once: while the thread blocks, the turn does not
+ * end, and a peer that waits for those messages before it answers would otherwise never get them.
+ *
+ * @param hook - a synchronous function; keep it short.
+ * @returns a function that unregisters the hook.
+ * @example
+ * ```ts
+ * import { registerBlockingHook } from '@multiproc/transport';
+ * const pending: string[] = [];
+ * const unregister = registerBlockingHook(() => {
+ *   if (pending.length > 0) console.log('flushing', pending.splice(0).length, 'messages');
+ * });
+ * unregister();
+ * ```
+ */
+export function registerBlockingHook(hook: BlockingHook): () => void {
+  blockingHooks.add(hook);
+  return () => {
+    blockingHooks.delete(hook);
+  };
 }
