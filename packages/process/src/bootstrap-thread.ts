@@ -1,21 +1,18 @@
 /**
  * Entry file of a multiproc worker thread (a tsup entry of its own so that its URL resolves next to the
  * built index). The parent passes one end of a MessageChannel and the boot record in `workerData`.
+ * The worker side lives in the built index, which this entry imports: a task module that imports
+ * `@multiproc/process` then finds it loaded, and the worker reads and compiles it once.
  */
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { MessagePortTransport } from '@multiproc/transport';
-import { bootChild } from './internal/child.js';
-import { BOOT_KEY, STANDBY_KEY, type BootInfo } from './internal/boot.js';
+import { BOOT_KEY, STANDBY_KEY, WORKER_BOOT, type BootInfo, type WorkerBoot } from './internal/boot.js';
 
 const data = workerData as { [BOOT_KEY]?: BootInfo; [STANDBY_KEY]?: boolean; port?: MessagePort } | null;
 const port = data?.port;
 if (!port || (!data[BOOT_KEY] && !data[STANDBY_KEY])) {
   throw new Error('bootstrap-thread.js is started by @multiproc/process, not by hand');
 }
-if (data[BOOT_KEY]) {
-  bootChild(new MessagePortTransport(port), data[BOOT_KEY]);
-} else {
-  // A warm standby: everything is loaded; wait for the boot record of the Process that takes us.
-  port.once('message', (boot: BootInfo) => bootChild(new MessagePortTransport(port), boot));
-}
+// A computed specifier, so that tsup leaves the import to the index next to this file alone.
+await import(new URL('./index.js', import.meta.url).href);
+((globalThis as { [WORKER_BOOT]?: WorkerBoot })[WORKER_BOOT] as WorkerBoot).thread(port, data[BOOT_KEY]);

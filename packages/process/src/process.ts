@@ -211,6 +211,7 @@ export class Process<T extends Task = Task> {
       daemon: this.#daemon,
       runtime: this.#runtime,
       parent: { name: me.name, pid: process.pid, threadId },
+      ...(this.#target.kind === 'ref' ? { preload: this.#target.module } : {}),
     };
     const spawn = { boot, env: this.#env, execArgv: this.#execArgv, resourceLimits: this.#resourceLimits };
     const backend = this.#runtime === 'thread' ? startThread(spawn) : startChildProcess(spawn);

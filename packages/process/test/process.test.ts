@@ -27,6 +27,26 @@ describe.each(RUNTIMES)('Process on the %s runtime', (runtime) => {
     }
   });
 
+  it('imports the task module as a child: isMainProcess() is false at its top level', async () => {
+    const { default: topLevel } = await import('./fixtures/top-level.js');
+    const dir = tempDir();
+    try {
+      const child = new Process({ target: topLevel.report, args: [dir.path('out.json')], runtime, name: 'TopLevel' });
+      child.start();
+      expect(await child.join()).toBe(0);
+      expect(dir.read('out.json')).toEqual({ isMain: false, name: 'TopLevel', connected: true });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('exits with 1 when the task module cannot be imported', async () => {
+    const missing = new URL('./fixtures/no-such-module.js', import.meta.url).href;
+    const child = new Process({ target: { module: missing, name: 'task' }, runtime });
+    child.start();
+    expect(await child.join()).toBe(1);
+  });
+
   it('exits with n after process.exit(n)', async () => {
     const child = new Process({ target: tasks.exitWith, args: [7], runtime });
     child.start();

@@ -17,6 +17,8 @@ import { Worker } from 'node:worker_threads';
 import { Process } from '@multiproc/process';
 import tasks from '../fixtures/tasks.mjs';
 import { roundRobin } from '../lib/measure.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 import { percent, summarize } from '../lib/stats.mjs';
 import { ms } from '../lib/table.mjs';
 
@@ -76,7 +78,9 @@ export default {
     const node = [
       { name: 'thread', run: () => multiproc('thread') },
       // Takes the standby prepared after the previous take (the other variants give it time to boot).
-      { name: 'threadWarm', run: () => multiproc('thread', { warm: true }) },
+      // After each take, the next standby boots in the background (once the taker has ended): wait for it,
+      // untimed, so that its boot neither slows the next variant's timed run nor is missing at the next take.
+      { name: 'threadWarm', run: () => multiproc('thread', { warm: true }), after: () => sleep(150) },
       { name: 'rawWorker', run: rawWorker },
       { name: 'process', run: () => multiproc('process') },
       { name: 'rawFork', run: rawFork },

@@ -12,6 +12,8 @@ import { performance } from 'node:perf_hooks';
  *   (a time the operation measured itself, e.g. in a Python child process), that is the sample instead
  * @property {() => Promise<void>} [setup] once, before warm-up
  * @property {() => Promise<void>} [teardown] once, at the end
+ * @property {() => Promise<void>} [after] after each run, untimed (e.g. let background work it started settle,
+ *   so that it does not slow the next variant's timed run)
  */
 
 /**
@@ -31,6 +33,7 @@ export async function roundRobin(variants, { runs, warmup, onRound }) {
         const result = await v.run();
         const ms = typeof result?.ms === 'number' ? result.ms : performance.now() - t0;
         if (round >= warmup) samples.get(v.name).push(ms);
+        await v.after?.();
       }
       onRound?.(round);
     }

@@ -63,9 +63,10 @@ const CHILD_PATH = fileURLToPath(new URL('./bootstrap-process.js', import.meta.u
 /**
  * A warm standby: a worker thread that has already loaded the bootstrap and waits for its boot record.
  * Starting a Process takes it (start+join of a no-op then costs a few milliseconds instead of a cold
- * worker's tens) and a new one is prepared in the background. Only Processes that ask for nothing a
- * running worker cannot change (env, execArgv, resourceLimits) are eligible. Unref'd, so it never keeps
- * Node.js alive; prepared only once a first thread Process was started.
+ * worker's tens) and a new one is prepared in the background once that Process has ended (see
+ * prepareStandbyAfter). Only Processes that ask for nothing a running worker cannot change (env,
+ * execArgv, resourceLimits) are eligible. Unref'd, so it never keeps Node.js alive; prepared only once
+ * a first thread Process was started.
  */
 interface Standby {
   readonly worker: Worker;
@@ -117,13 +118,14 @@ function prepareStandby(): void {
   standby = entry;
 }
 
-function takeStandby(options: SpawnOptions): Standby | undefined {
-  if (!standbyEnabled || options.env !== undefined || options.execArgv !== undefined || options.resourceLimits !== undefined) {
-    return undefined;
-  }
+/** Whether a Process with these options can run on the standby (and so keeps one prepared). */
+function standbyEligible(options: SpawnOptions): boolean {
+  return standbyEnabled && options.env === undefined && options.execArgv === undefined && options.resourceLimits === undefined;
+}
+
+function takeStandby(): Standby | undefined {
   const taken = standby;
   standby = undefined;
-  setImmediate(prepareStandby);
   if (!taken?.alive) return undefined;
   if (!sameEnv(taken.env)) {
     // process.env changed since the standby copied it: a fresh worker must see the change.
@@ -134,8 +136,27 @@ function takeStandby(options: SpawnOptions): Standby | undefined {
   return taken;
 }
 
+/** How long a running Process may delay the boot of the next standby (see prepareStandbyAfter). */
+const STANDBY_DEFER_MS = 50;
+
+/**
+ * Prepares the next standby once the Process that just took the standby (or started cold) has ended,
+ * or STANDBY_DEFER_MS after it started if it runs longer: booting a worker is CPU-heavy, and
+ * booting it while that Process starts up slows the latter down (on two cores, by about half).
+ */
+function prepareStandbyAfter(exited: Promise<number>): void {
+  const timer = setTimeout(prepareStandby, STANDBY_DEFER_MS);
+  timer.unref();
+  // A macrotask after `exited` settles: whoever awaits join() runs first.
+  void exited.then(() => {
+    clearTimeout(timer);
+    setImmediate(prepareStandby);
+  });
+}
+
 export function startThread(options: SpawnOptions): Backend {
-  const warm = takeStandby(options);
+  const eligible = standbyEligible(options);
+  const warm = eligible ? takeStandby() : undefined;
   let port1: MessagePort;
   let worker: Worker;
   if (warm) {
@@ -177,6 +198,7 @@ export function startThread(options: SpawnOptions): Backend {
       void drained(connection).then(() => resolve(exitCode as number));
     });
   });
+  if (eligible) prepareStandbyAfter(exited);
   return {
     connection,
     pid: process.pid,

@@ -19,6 +19,23 @@ export interface BootInfo {
   readonly daemon: boolean;
   readonly runtime: Runtime;
   readonly parent: { readonly name: string; readonly pid: number; readonly threadId: number };
+  /** The module of the target, if any: the worker starts importing it as soon as it has booted. */
+  readonly preload?: string;
+}
+
+/**
+ * Where the built index leaves the worker side for the bootstrap entries. They import the index (the
+ * module a task module imports anyway) rather than carrying a copy of this code, so that a worker reads
+ * and compiles it once: module loading is most of a worker's start-up time.
+ */
+export const WORKER_BOOT = Symbol.for('multiproc.workerBoot');
+
+/** What the bootstrap entries find under {@link WORKER_BOOT}. */
+export interface WorkerBoot {
+  /** Boots a worker thread (a warm standby when `boot` is undefined: the record then comes on the port). */
+  thread(port: import('node:worker_threads').MessagePort, boot: BootInfo | undefined): void;
+  /** Boots a child process, talking over its IPC channel. */
+  process(boot: BootInfo): void;
 }
 
 /** The control messages on CHANNELS.process. */

@@ -6,10 +6,10 @@
  */
 import { inspect } from 'node:util';
 import { threadId } from 'node:worker_threads';
-import { CHANNELS, Multiplexer, type Transport } from '@multiproc/transport';
+import { ChildProcessTransport, CHANNELS, MessagePortTransport, Multiplexer, type Transport } from '@multiproc/transport';
 import { setChildState } from '../context.js';
 import { resolveTask } from '../tasks.js';
-import type { BootInfo, StartMessage } from './boot.js';
+import type { BootInfo, StartMessage, WorkerBoot } from './boot.js';
 
 export function printChildError(name: string, error: unknown): void {
   process.stderr.write(`Process ${name}:\n${inspect(error)}\n`);
@@ -43,6 +43,38 @@ export function bootChild(transport: Transport, boot: BootInfo): Multiplexer {
   });
   return connection;
 }
+
+/**
+ * Starts importing the target's module (named in the boot record) at once, rather than once the start
+ * message has been read. resolveTask() imports it again (a module cache hit) and reports a failure then.
+ * Called after bootChild() recorded who we are, so the module sees `isMainProcess() === false`.
+ */
+function preloadTask(boot: BootInfo): void {
+  if (boot.preload !== undefined) import(boot.preload).catch(() => {});
+}
+
+/** The worker side, for the bootstrap entries (see WORKER_BOOT). */
+export const workerBoot: WorkerBoot = {
+  thread(port, boot) {
+    if (boot) {
+      bootChild(new MessagePortTransport(port), boot);
+      preloadTask(boot);
+    } else {
+      // A warm standby: everything is loaded; wait for the boot record of the Process that takes us.
+      port.once('message', (taken: BootInfo) => {
+        bootChild(new MessagePortTransport(port), taken);
+        preloadTask(taken);
+      });
+    }
+  },
+  process(boot) {
+    const transport = new ChildProcessTransport(process);
+    // The parent is gone (it exited, or was killed): end now, as Python's children do on a broken pipe.
+    transport.onClose(() => process.exit());
+    bootChild(transport, boot);
+    preloadTask(boot);
+  },
+};
 
 async function run(connection: Multiplexer, boot: BootInfo, start: StartMessage): Promise<void> {
   try {
