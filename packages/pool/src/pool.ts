@@ -39,6 +39,7 @@ import {
   KIND_APPLY,
   KIND_MAP,
   KIND_STARMAP,
+  MIN_PACKED_ITEMS,
   type FromWorker,
   type TaskKind,
   type ToWorker,
@@ -212,10 +213,26 @@ function capture(resolve: (value: never) => void, reject: (error: unknown) => vo
  * {@link capture} (applies come by the hundred thousand: every object less per apply is less garbage).
  */
 class ApplyTask implements PendingTask, Call {
-  readonly kind = KIND_APPLY;
-  readonly index = 0;
-  readonly size = 1;
-  readonly call: Call = this;
+  // What is the same for every plain apply is a getter on the prototype, not a field: 100k applies in
+  // flight are 100k of these objects, so every field less is less to copy at each garbage collection.
+  get kind(): typeof KIND_APPLY {
+    return KIND_APPLY;
+  }
+  get index(): number {
+    return 0;
+  }
+  get size(): number {
+    return 1;
+  }
+  get call(): Call {
+    return this;
+  }
+  get special(): boolean {
+    return false;
+  }
+  get transfer(): TransferListItem[] | undefined {
+    return undefined;
+  }
   state: 'queued' | 'sent' | 'done' = 'queued';
   done = false;
   resolve: (value: unknown) => void = capturedResolve;
@@ -224,14 +241,10 @@ class ApplyTask implements PendingTask, Call {
     readonly id: number,
     readonly fnId: number,
     readonly payload: unknown[],
-    readonly special: boolean,
-    readonly transfer: TransferListItem[] | undefined,
-    private readonly onProgress: CallOptions['onProgress'],
   ) {}
 
   onTask(_task: PendingTask, ok: boolean, value: unknown): void {
     this.done = true;
-    this.onProgress?.(1, 1);
     if (ok) this.resolve(value);
     else this.reject(value);
   }
@@ -239,6 +252,34 @@ class ApplyTask implements PendingTask, Call {
   fail(error: unknown): void {
     this.done = true;
     this.reject(error);
+  }
+}
+
+/** An apply with arguments the codec rewrites, a transfer list or an onProgress callback. */
+class ApplyTaskWithOptions extends ApplyTask {
+  readonly #special: boolean;
+  readonly #transfer: TransferListItem[] | undefined;
+  readonly #onProgress: CallOptions['onProgress'];
+  constructor(id: number, fnId: number, payload: unknown[], special: boolean, transfer: TransferListItem[] | undefined, onProgress: CallOptions['onProgress']) {
+    super(id, fnId, payload);
+    this.#special = special;
+    this.#transfer = transfer;
+    this.#onProgress = onProgress;
+  }
+
+  override get special(): boolean {
+    return this.#special;
+  }
+
+  override get transfer(): TransferListItem[] | undefined {
+    return this.#transfer;
+  }
+
+  override onTask(_task: PendingTask, ok: boolean, value: unknown): void {
+    this.done = true;
+    this.#onProgress?.(1, 1);
+    if (ok) this.resolve(value);
+    else this.reject(value);
   }
 }
 
@@ -281,6 +322,37 @@ function allPlainPrimitives(items: readonly unknown[]): boolean {
     if (item !== null && (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol')) return false;
   }
   return true;
+}
+
+/** 2: every item is an int32 (and none is -0), 1: every item is a number, 0: not all are numbers. */
+function numericKind(items: readonly unknown[]): 0 | 1 | 2 {
+  let kind: 1 | 2 = 2;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (typeof item !== 'number') return 0;
+    if (kind === 2 && ((item | 0) !== item || (item === 0 && 1 / item < 0))) kind = 1;
+  }
+  return kind;
+}
+
+/** Items `from` to `to` of an all-number array as a typed array (see MIN_PACKED_ITEMS). */
+function pack(items: readonly unknown[], from: number, to: number, int32: boolean): Int32Array | Float64Array {
+  const packed = int32 ? new Int32Array(to - from) : new Float64Array(to - from);
+  for (let i = from; i < to; i++) packed[i - from] = items[i] as number;
+  return packed;
+}
+
+/**
+ * Writes a chunk's results, an array or numbers packed in a Float64Array by the worker (see MIN_PACKED_ITEMS),
+ * into `out` from `offset` on. One loop per source type, so each stays monomorphic.
+ */
+function copyResults(out: unknown[], offset: number, part: unknown): void {
+  if (part instanceof Float64Array) {
+    for (let i = 0; i < part.length; i++) out[offset + i] = part[i];
+  } else {
+    const values = part as unknown[];
+    for (let i = 0; i < values.length; i++) out[offset + i] = values[i];
+  }
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {
@@ -573,8 +645,9 @@ export class Pool {
   }
 
   #fnId(fn: unknown): number {
-    if ((typeof fn === 'function' || (typeof fn === 'object' && fn !== null)) && this.#fnIdsByFunction.has(fn as object)) {
-      return this.#fnIdsByFunction.get(fn as object) as number;
+    if (typeof fn === 'function' || (typeof fn === 'object' && fn !== null)) {
+      const known = this.#fnIdsByFunction.get(fn as object);
+      if (known !== undefined) return known;
     }
     const descriptor = describeTask(fn, 'fn');
     const key = descriptor.kind === 'ref' ? `ref:${descriptor.module}#${descriptor.name}` : `inline:${descriptor.source}`;
@@ -650,7 +723,9 @@ export class Pool {
     const fnId = this.#fnId(fn);
     const special = this.#validate(argList, 'args');
     const transfer = toTransferList(options.transfer);
-    return new ApplyTask(this.#nextTaskId++, fnId, argList, special, transfer, options.onProgress);
+    return special || transfer !== undefined || options.onProgress !== undefined
+      ? new ApplyTaskWithOptions(this.#nextTaskId++, fnId, argList, special, transfer, options.onProgress)
+      : new ApplyTask(this.#nextTaskId++, fnId, argList);
   }
 
   /** Queues a prepared apply, settled by `resolve`/`reject` (or rejects it at once: broken pool, aborted). */
@@ -680,7 +755,9 @@ export class Pool {
         if (!Array.isArray(item)) throw new InvalidArgumentError(`starmap needs an iterable of argument arrays; item ${i} is not an array`);
       });
     }
-    const special = this.#validate(items, 'items');
+    // All numbers (the common map over numbers): chunks travel packed, and there is nothing to validate.
+    const numeric = kind === KIND_MAP ? numericKind(items) : 0;
+    const special = numeric !== 0 ? false : this.#validate(items, 'items');
     const transfer = toTransferList(options.transfer);
     if (this.#brokenError) return this.#rejected(this.#brokenError);
     if (options.signal?.aborted) return this.#rejected(new AbortError('the pool call was aborted', { cause: options.signal.reason }));
@@ -692,7 +769,9 @@ export class Pool {
     const chunkCount = Math.ceil(total / chunksize);
     const tasks: PendingTask[] = [];
     return new AsyncResult<unknown[]>((resolve, reject) => {
-      const parts = new Array<unknown[]>(chunkCount);
+      // The results, written in place as each chunk arrives (while the workers run the others): every value
+      // is copied once. Started as a copy of the items, so that the array is packed (never holey) from the start.
+      let out: unknown[] | undefined;
       let chunksDone = 0;
       let itemsDone = 0;
       const call: Call = {
@@ -705,13 +784,22 @@ export class Pool {
             reject(value);
             return;
           }
-          parts[task.index] = value as unknown[];
           chunksDone++;
           itemsDone += task.size;
+          if (chunkCount === 1 && Array.isArray(value)) {
+            out = value;
+          } else {
+            if (out === undefined) {
+              out = items.slice(0, total);
+              // The caller shortened its array meanwhile: pad, so that no write below leaves a hole.
+              while (out.length < total) out.push(undefined);
+            }
+            copyResults(out, task.index * chunksize, value);
+          }
           options.onProgress?.(itemsDone, total);
           if (chunksDone === chunkCount) {
             call.done = true;
-            resolve(chunkCount === 1 ? (parts[0] as unknown[]) : ([] as unknown[]).concat(...parts));
+            resolve(out);
           }
         },
         fail: (error) => {
@@ -721,7 +809,15 @@ export class Pool {
         },
       };
       for (let c = 0; c < chunkCount; c++) {
-        const chunk = items.slice(c * chunksize, (c + 1) * chunksize);
+        const from = c * chunksize;
+        const to = Math.min(total, from + chunksize);
+        if (numeric !== 0 && to - from >= MIN_PACKED_ITEMS) {
+          // Not transferred: a task is sent again if its worker dies before starting it.
+          const packed = pack(items, from, to, numeric === 2);
+          tasks.push(this.#enqueue(fnId, kind, packed, false, call, c, packed.length, undefined));
+          continue;
+        }
+        const chunk = items.slice(from, to);
         const chunkTransfer = transfer && transfer.length > 0 ? [...transfersIn(chunk, transfer)] : undefined;
         tasks.push(this.#enqueue(fnId, kind, chunk, special, call, c, chunk.length, chunkTransfer));
       }

@@ -7,9 +7,16 @@
  */
 import { CHANNELS } from '@multiproc/transport';
 import { defineTasks, parentConnection, resolveTask, type TaskDescriptor } from '@multiproc/process';
-import { KIND_APPLY, KIND_MAP, type FromWorker, type TaskKind, type ToWorker, type WireResults, type WorkerConfig } from './internal/protocol.js';
-
-type QueuedTask = [id: number, fnId: number, kind: TaskKind, payload: unknown];
+import {
+  KIND_APPLY,
+  KIND_MAP,
+  MIN_PACKED_ITEMS,
+  type FromWorker,
+  type TaskKind,
+  type ToWorker,
+  type WireResults,
+  type WorkerConfig,
+} from './internal/protocol.js';
 
 /** Results are sent when this many are waiting, or when this much time passed since the last send. */
 const MAX_RESULTS_PER_MESSAGE = 4096;
@@ -20,6 +27,13 @@ function isPlainPrimitive(value: unknown): boolean {
   return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
 }
 
+/** The first `count` numbers of `packed` as a packed array. */
+function unpackFirst(packed: Float64Array, count: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < count; i++) out.push(packed[i]);
+  return out;
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
@@ -28,7 +42,8 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
   const connection = parentConnection();
   if (!connection) throw new Error('the pool worker loop runs only inside a pool worker');
   // `plain`: every value in the message is a primitive (or an array of them), so the codec's walk is skipped.
-  const send = (message: FromWorker, plain = false): void => connection.send(CHANNELS.pool, message, { path: 'result', plain });
+  const send = (message: FromWorker, plain = false, transfer?: ArrayBuffer[]): void =>
+    connection.send(CHANNELS.pool, message, transfer ? { path: 'result', plain, transfer } : { path: 'result', plain });
 
   if (config.initializer) {
     try {
@@ -50,6 +65,8 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
   let results: WireResults = [];
   /** Every value in `results` is a primitive or an array of primitives. */
   let resultsPlain = true;
+  /** The buffers of the packed map results in `results`: they move to the parent instead of being copied. */
+  let resultsTransfer: ArrayBuffer[] | undefined;
   let busyMs = 0;
   let lastFlush = performance.now();
   let running = false;
@@ -64,12 +81,14 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
     if (results.length === 0) return;
     const batch = results;
     const plain = resultsPlain;
+    const transfer = resultsTransfer;
     results = [];
     resultsPlain = true;
+    resultsTransfer = undefined;
     const busy = busyMs;
     busyMs = 0;
     try {
-      send(['results', batch, busy], plain);
+      send(['results', batch, busy], plain, transfer);
     } catch (error) {
       // A result that cannot be sent (not cloneable): send each alone, the bad ones as errors.
       void error;
@@ -122,12 +141,11 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
   };
 
   /** Runs one task; returns a promise only when the task (or loading its function) is asynchronous. */
-  const runOne = (task: QueuedTask): Promise<void> | undefined => {
-    const [id, fnId, kind, payload] = task;
+  const runOne = (id: number, fnId: number, kind: TaskKind, payload: unknown): Promise<void> | undefined => {
     const fn = functions.get(fnId);
     if (!fn) {
       return functionFor(fnId).then(
-        () => runOne(task),
+        () => runOne(id, fnId, kind, payload),
         (error: unknown) => settle(id, 0, error, performance.now(), false),
       );
     }
@@ -146,11 +164,22 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
         return undefined;
       }
       const items = payload as unknown[];
-      // Built with push so the array stays packed: V8 serializes packed arrays many times faster.
-      const out: unknown[] = [];
+      // Results are written straight into a Float64Array while they are all numbers (then its bytes move to
+      // the parent instead of being cloned one by one); at the first other value they go on in an array,
+      // built with push so that it stays packed: V8 serializes packed arrays many times faster.
+      let packed: Float64Array | undefined = items.length >= MIN_PACKED_ITEMS ? new Float64Array(items.length) : undefined;
+      let out: unknown[] = [];
       let plain = true;
       for (let i = 0; i < items.length; i++) {
         const item = kind === KIND_MAP ? fn(items[i]) : fn(...(items[i] as unknown[]));
+        if (packed !== undefined) {
+          if (typeof item === 'number') {
+            packed[i] = item;
+            continue;
+          }
+          out = unpackFirst(packed, i);
+          packed = undefined;
+        }
         if (isThenable(item)) {
           flush();
           return finishChunk(fn, kind, items, out, i, item).then(
@@ -160,6 +189,11 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
         }
         if (plain && item !== null && (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol')) plain = false;
         out.push(item);
+      }
+      if (packed !== undefined) {
+        (resultsTransfer ??= []).push(packed.buffer as ArrayBuffer);
+        settle(id, 1, packed, t0, true);
+        return undefined;
       }
       settle(id, 1, out, t0, plain);
     } catch (error) {
@@ -172,11 +206,11 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
     running = true;
     now = performance.now();
     while (head < queue.length) {
-      const task: QueuedTask = [queue[head] as number, queue[head + 1] as number, queue[head + 2] as TaskKind, queue[head + 3]];
+      const payload = queue[head + 3];
       queue[head + 3] = undefined;
       head += 4;
       if (started) Atomics.store(started, 0, ++startedCount);
-      const pending = runOne(task);
+      const pending = runOne(queue[head - 4] as number, queue[head - 3] as number, queue[head - 2] as TaskKind, payload);
       if (pending) {
         await pending;
         now = performance.now();

@@ -30,6 +30,58 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
     expect(unordered.sort((a, b) => a - b)).toEqual([1, 4, 9, 16, 25]);
   });
 
+  it('map chunks of numbers travel packed and come back exactly (NaN, -0, 1e300, integers past 2 ** 53)', async () => {
+    const p = pool({ processes: 2, runtime });
+    const special = [Number.NaN, -0, 0, 1e300, -1e-300, 2 ** 53, 2 ** 53 + 2, -(2 ** 31), 2 ** 31, Infinity, -Infinity, 0.1, Number.MIN_VALUE];
+    const floats = Array.from({ length: 1000 }, (_, i) => special[i % special.length] as number);
+    const identity = (x: unknown): unknown => x;
+    const same = (actual: unknown[], expected: unknown[]): void => {
+      expect(Array.isArray(actual)).toBe(true);
+      expect(actual).toHaveLength(expected.length);
+      const differing = expected.filter((value, i) => !Object.is(actual[i], value));
+      expect(differing).toEqual([]);
+    };
+    same(await p.map(identity, floats, { chunksize: 100 }), floats);
+    same(await p.map(identity, floats), floats);
+    // One chunk only: resolved with a plain array too.
+    same(await p.map(identity, floats, { chunksize: 5000 }), floats);
+    // All int32: packed as an Int32Array; -0 is not an int32 and must stay -0.
+    const ints = Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? i : -i * 4096));
+    same(await p.map(identity, ints, { chunksize: 100 }), ints);
+    same(await p.map((n: number) => (n % 3 === 0 ? -0 : n), ints, { chunksize: 100 }), ints.map((n) => (n % 3 === 0 ? -0 : n)));
+    // The task sees numbers; results that outgrow int32 or are fractional come back exact.
+    same(await p.map((n: number) => typeof n, ints, { chunksize: 64 }), ints.map(() => 'number'));
+    same(await p.map((n: number) => n * 2 ** 40 + 0.5, ints, { chunksize: 64 }), ints.map((n) => n * 2 ** 40 + 0.5));
+    same(await p.map((n: number) => n * n, ints, { chunksize: 64 }), ints.map((n) => n * n));
+    // starmap results and imap chunks that are all numbers come back as numbers, in order.
+    const pairs = ints.map((n) => [n, 0.25] as [number, number]);
+    same(await p.starmap((a: number, b: number) => a + b, pairs, { chunksize: 100 }), ints.map((n) => n + 0.25));
+    const streamed: unknown[] = [];
+    for await (const value of p.imap((n: number) => n / 3, ints, { chunksize: 100 })) streamed.push(value);
+    same(streamed, ints.map((n) => n / 3));
+  });
+
+  it('map chunks mixing numbers with other values, and tasks returning non-numbers for some items, keep every value', async () => {
+    const p = pool({ processes: 2, runtime });
+    const mixed: unknown[] = Array.from({ length: 600 }, (_, i) => i);
+    mixed[150] = 'a string';
+    mixed[420] = null;
+    mixed[421] = undefined;
+    mixed[599] = { n: 1 };
+    mixed[300] = 10n;
+    expect(await p.map((x: unknown) => x, mixed, { chunksize: 100 })).toEqual(mixed);
+    const numbers = Array.from({ length: 600 }, (_, i) => i + 0.5);
+    const sometimes = (n: number): unknown =>
+      n === 77.5 ? 'seventy-seven' : n === 301.5 ? null : n === 555.5 ? undefined : n === 5.5 ? [n] : n === 6.5 ? -0 : n;
+    const result = await p.map(sometimes, numbers, { chunksize: 100 });
+    expect(result).toEqual(numbers.map(sometimes));
+    expect(Object.is(result[6], -0)).toBe(true);
+    // A task that returns a typed array from apply gets the typed array back (never unpacked).
+    const bytes = await p.apply((n: number) => new Float64Array(n).fill(1.5), [100]);
+    expect(bytes).toBeInstanceOf(Float64Array);
+    expect(Array.from(bytes)).toEqual(new Array(100).fill(1.5));
+  });
+
   it('map keeps input order over many chunks, accepts generators, and an empty input resolves at once', async () => {
     const p = pool({ processes: 2, runtime });
     const items = Array.from({ length: 5000 }, (_, i) => i);

@@ -23,6 +23,17 @@ export type ToWorker =
   | ['tasks', tasks: WireTasks, defines: Array<[number, TaskDescriptor]>]
   | ['exit'];
 
+/**
+ * A map chunk of at least this many items that are all numbers travels as an Int32Array (all int32, none -0)
+ * or a Float64Array instead of an array; a chunk's results that are all numbers come back as a Float64Array
+ * (its buffer moved, not copied):
+ * the bytes are copied (or moved) at once instead of structured clone walking the array element by element.
+ * Float64 holds every number exactly (NaN, -0, Infinity, 2 ** 53 + 2, 1e300), so the receiver's unpacking
+ * gives back the same values. Only map/starmap payloads and results are packed (an apply's value is never
+ * unpacked), so a typed array a task returns from `apply` arrives as the typed array it is.
+ */
+export const MIN_PACKED_ITEMS = 64;
+
 /** Results travel flat, three slots each: `[id, ok, value, ...]` (ok = 1 with the value, 0 with the error). */
 export type WireResults = unknown[];
 
