@@ -180,3 +180,30 @@ describe('Lock abandoned by a recycled pool worker', () => {
     expect(await p.apply(tasks.tryLock, [lock, 5_000])).toBe(true);
   });
 });
+
+describe('Lock fairness bound', () => {
+  it('a waiter is not starved by a worker that takes the lock back at once, again and again (async API)', async () => {
+    const lock = new Lock();
+    const running = new Event();
+    const stop = new Event();
+    const child = start(tasks.retakeUntil, [lock, running, stop], 'thread');
+    try {
+      expect(await running.wait(20_000)).toBe(true);
+      await sleep(20);
+      const waits: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        // The holder favours itself for about a millisecond, then the waiter is woken and gets the lock.
+        expect(await lock.acquire({ timeout: 5_000 })).toBe(true);
+        waits.push(performance.now() - started);
+        lock.release();
+        await sleep(1);
+      }
+      expect(Math.max(...waits)).toBeLessThan(1_000);
+    } finally {
+      stop.set();
+    }
+    expect(await runAll([child])).toEqual([0]);
+    expect(lock.locked()).toBe(false);
+  });
+});
