@@ -41,6 +41,7 @@ export {
   NotCloneableError,
   notify,
   ProtocolError,
+  registerBlockingHook,
   registerErrorClass,
   registerReviver,
   replyWithTransfer,
