@@ -184,7 +184,7 @@ export function runBlockingHooks(): void {
  * unregister();
  * ```
  */
-export function registerBlockingHook(hook: BlockingHook): () => void {
+export function registerBlockingHook(hook: () => void): () => void {
   blockingHooks.add(hook);
   return () => {
     blockingHooks.delete(hook);
