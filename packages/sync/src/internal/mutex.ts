@@ -39,6 +39,8 @@ const WAITERS = 1;
 const DEPTH = 2;
 const HUNGRY = 3;
 
+type WaitResult = 'ok' | 'not-equal' | 'timed-out';
+
 /** The owner word while a waiter takes a lock back from a dead holder (never a holder token). */
 const RESETTING = -1;
 
@@ -149,13 +151,42 @@ export class Mutex {
     throw new AbandonedLockError(describeHolder(this.table, holder));
   }
 
-  /** {@link checkHolder} for a hungry waiter: it stops counting itself as hungry when it throws. */
-  #checkHolderHungry(holder: number): void {
+  /**
+   * The contended part of an acquire, shared by the blocking and the async path: each step yields the owner
+   * word to park on and for how long, and is resumed with the wait's result; it returns whether the lock was
+   * taken. The waiter counts itself hungry after its first park (see {@link HUNGRY_MS}) and stops counting
+   * itself however it leaves (acquired, timed out, or an {@link AbandonedLockError} thrown).
+   */
+  *#contend(token: number, timeout: number | undefined): Generator<[owner: number, ms: number], boolean, WaitResult> {
+    const state = this.state;
+    const deadline = deadlineOf(timeout);
+    let hungry = false;
     try {
-      this.checkHolder(holder);
-    } catch (error) {
-      Atomics.sub(this.state, HUNGRY, 1);
-      throw error;
+      for (;;) {
+        const current = Atomics.load(state, OWNER);
+        if (current === 0 || (current === token && this.recursive)) {
+          if (this.tryAcquire(token, false)) return true;
+          continue;
+        }
+        const left = leftUntil(deadline);
+        if (left <= 0) {
+          this.#passOn();
+          return false;
+        }
+        Atomics.add(state, WAITERS, 1);
+        const result = yield [current, Math.min(left, hungry ? SLICE_MS : HUNGRY_MS)];
+        if (result !== 'ok') Atomics.sub(state, WAITERS, 1);
+        if (result === 'timed-out') {
+          if (!hungry) {
+            hungry = true;
+            Atomics.add(state, HUNGRY, 1);
+          }
+          this.checkHolder(current);
+        }
+        if (this.#spin(token)) return true;
+      }
+    } finally {
+      if (hungry) Atomics.sub(state, HUNGRY, 1);
     }
   }
 
@@ -164,38 +195,11 @@ export class Mutex {
     if (this.tryAcquire(token, !block)) return true;
     if (!block) return false;
     if (this.#spin(token)) return true;
-    const state = this.state;
-    const deadline = deadlineOf(timeout);
-    let hungry = false;
-    for (;;) {
-      const current = Atomics.load(state, OWNER);
-      if (current === 0 || (current === token && this.recursive)) {
-        if (this.tryAcquire(token, false)) {
-          if (hungry) Atomics.sub(state, HUNGRY, 1);
-          return true;
-        }
-        continue;
-      }
-      const left = leftUntil(deadline);
-      if (left <= 0) {
-        if (hungry) Atomics.sub(state, HUNGRY, 1);
-        this.#passOn();
-        return false;
-      }
-      Atomics.add(state, WAITERS, 1);
-      const result = Atomics.wait(state, OWNER, current, Math.min(left, hungry ? SLICE_MS : HUNGRY_MS));
-      if (result !== 'ok') Atomics.sub(state, WAITERS, 1);
-      if (result === 'timed-out') {
-        if (!hungry) {
-          hungry = true;
-          Atomics.add(state, HUNGRY, 1);
-        }
-        this.#checkHolderHungry(current);
-      }
-      if (this.#spin(token)) {
-        if (hungry) Atomics.sub(state, HUNGRY, 1);
-        return true;
-      }
+    const steps = this.#contend(token, timeout);
+    for (let step = steps.next(); ; ) {
+      if (step.done) return step.value;
+      const [owner, ms] = step.value;
+      step = steps.next(Atomics.wait(this.state, OWNER, owner, ms));
     }
   }
 
@@ -217,27 +221,12 @@ export class Mutex {
   }
 
   async #parkAsync(token: number, timeout: number | undefined): Promise<boolean> {
-    const state = this.state;
-    const deadline = deadlineOf(timeout);
-    let hungry = false;
-    for (;;) {
-      const current = Atomics.load(state, OWNER);
-      if (current === 0 || (current === token && this.recursive)) {
-        if (this.tryAcquire(token, false)) {
-          if (hungry) Atomics.sub(state, HUNGRY, 1);
-          return true;
-        }
-        continue;
-      }
-      const left = leftUntil(deadline);
-      if (left <= 0) {
-        if (hungry) Atomics.sub(state, HUNGRY, 1);
-        this.#passOn();
-        return false;
-      }
-      Atomics.add(state, WAITERS, 1);
-      const wait = Atomics.waitAsync(state, OWNER, current, Math.min(left, hungry ? SLICE_MS : HUNGRY_MS));
-      let result: 'ok' | 'not-equal' | 'timed-out';
+    const steps = this.#contend(token, timeout);
+    for (let step = steps.next(); ; ) {
+      if (step.done) return step.value;
+      const [owner, ms] = step.value;
+      const wait = Atomics.waitAsync(this.state, OWNER, owner, ms);
+      let result: WaitResult;
       if (wait.async) {
         holdOpen();
         try {
@@ -248,18 +237,7 @@ export class Mutex {
       } else {
         result = wait.value;
       }
-      if (result !== 'ok') Atomics.sub(state, WAITERS, 1);
-      if (result === 'timed-out') {
-        if (!hungry) {
-          hungry = true;
-          Atomics.add(state, HUNGRY, 1);
-        }
-        this.#checkHolderHungry(current);
-      }
-      if (this.#spin(token)) {
-        if (hungry) Atomics.sub(state, HUNGRY, 1);
-        return true;
-      }
+      step = steps.next(result);
     }
   }
 
