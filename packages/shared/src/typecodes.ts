@@ -206,6 +206,17 @@ export function typecodeInfo(typecode: Typecode): TypecodeInfo {
 
 /** @internal Checks that `value` fits the typecode; returns it. `what` names it in the message. */
 export function checkElement(type: TypecodeInfo, value: unknown, what: string): number | bigint {
+  // Small on purpose (inlined into the caller's loop): the messages are built out of line.
+  if (typeof value === 'number') {
+    if (!type.integer || (!type.bigint && Number.isInteger(value) && value >= (type.min as number) && value <= (type.max as number))) return value;
+  } else if (typeof value === 'bigint' && type.bigint && value >= (type.min as bigint) && value <= (type.max as bigint)) {
+    return value;
+  }
+  return badElement(type, value, what);
+}
+
+/** Throws the error that says why `value` does not fit the typecode (see {@link checkElement}). */
+function badElement(type: TypecodeInfo, value: unknown, what: string): never {
   if (type.bigint) {
     if (typeof value !== 'bigint') {
       throw new InvalidArgumentError(`${what} must be a bigint for typecode ${type.name} (e.g. 5n), got ${typeof value}`);
@@ -218,7 +229,7 @@ export function checkElement(type: TypecodeInfo, value: unknown, what: string): 
   if (type.integer && ((value as number | bigint) < type.min || (value as number | bigint) > type.max)) {
     throw new InvalidArgumentError(`${what} ${String(value)} is out of range for typecode ${type.name} (${String(type.min)} to ${String(type.max)})`);
   }
-  return value;
+  throw new InvalidArgumentError(`${what} does not fit typecode ${type.name}: ${String(value)}`);
 }
 
 /** @internal Reads element `index` (atomically for integer types). */

@@ -207,6 +207,16 @@ export class Mutex {
    * Acquires without blocking the event loop. Settles at once (with a shared settled promise, no wait and
    * no allocation) when the lock is free or taken within the spin; parks only after that.
    */
+  acquireAsyncFast(token: number): Promise<boolean> {
+    // Small on purpose (inlined into the caller's loop): a free lock is one compare-and-swap.
+    if (Atomics.compareExchange(this.state, OWNER, 0, token) === 0) {
+      this.#asyncHolder = true;
+      return ACQUIRED;
+    }
+    return this.acquireAsync(token, true, undefined);
+  }
+
+  /** {@link acquireAsyncFast} with options; the whole path (spin, then park). */
   acquireAsync(token: number, block: boolean, timeout: number | undefined): Promise<boolean> {
     this.#asyncHolder = true;
     try {
@@ -269,21 +279,41 @@ export class Mutex {
 
   /** Releases for `token` (a Lock may be released by anyone, as in Python; an RLock only by its owner). */
   release(token: number): void {
+    // Small on purpose (inlined into the caller's loop): the common release is one atomic exchange or
+    // compare-and-swap of the owner word and one read of the waiter count.
     const state = this.state;
     if (this.recursive) {
-      if (Atomics.load(state, OWNER) !== token) {
-        throw new LockNotHeldError('cannot release an RLock that this thread does not hold (an RLock is owned by the thread that acquired it)');
-      }
-      const depth = state[DEPTH] as number;
-      if (depth > 0) {
-        state[DEPTH] = depth - 1;
+      // Depth 0 (the common case): the owner word goes token -> 0 in one step, or this thread is not the owner.
+      if ((state[DEPTH] as number) !== 0 || Atomics.compareExchange(state, OWNER, token, 0) !== token) {
+        this.#releaseDeep(token);
         return;
       }
-      Atomics.store(state, OWNER, 0);
     } else if (Atomics.exchange(state, OWNER, 0) === 0) {
       throw new LockNotHeldError('cannot release a Lock that is not locked');
     }
-    // Seq-cst: the store above comes before this read, so a waiter counted after it saw the lock free.
+    // Seq-cst: the write above comes before this read, so a waiter counted after it saw the lock free.
+    if (Atomics.load(state, WAITERS) > 0 || this.#retaking) this.#afterRelease(token);
+  }
+
+  /** An RLock release that is not the plain last one: a nested level, or a thread that does not own it. */
+  #releaseDeep(token: number): void {
+    const state = this.state;
+    // Only the owner reads or writes the depth; a non-owner may see any value there, so check the owner first.
+    if (Atomics.load(state, OWNER) !== token) {
+      throw new LockNotHeldError('cannot release an RLock that this thread does not hold (an RLock is owned by the thread that acquired it)');
+    }
+    const depth = state[DEPTH] as number;
+    if (depth > 0) {
+      state[DEPTH] = depth - 1;
+      return;
+    }
+    Atomics.store(state, OWNER, 0);
+    if (Atomics.load(state, WAITERS) > 0 || this.#retaking) this.#afterRelease(token);
+  }
+
+  /** After a release: wake a parked waiter, now or (holder preference) once this code yields. */
+  #afterRelease(token: number): void {
+    const state = this.state;
     if (Atomics.load(state, WAITERS) > 0) {
       // Released from async code, unless a waiter has waited HUNGRY_MS: wake only if the lock is still free
       // when this code yields (a loop that takes it again at once keeps it, instead of paying a wake-up and a
@@ -298,7 +328,7 @@ export class Mutex {
         this.#retaking = false;
         this.#wake();
       }
-    } else if (this.#retaking) {
+    } else {
       this.#retaking = false;
     }
   }
