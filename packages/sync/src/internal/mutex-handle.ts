@@ -175,7 +175,7 @@ export abstract class MutexHandle {
   acquireSync(options?: AcquireOptions): boolean {
     const mutex = this.#mutex;
     if (mutex !== undefined) {
-      if (options === undefined) return mutex.tryAcquire(this.#token, false) || mutex.acquireSync(this.#token, true, undefined);
+      if (options === undefined) return mutex.acquireSyncFast(this.#token);
       const [block, timeout] = parseAcquire(options, 'acquireSync');
       return mutex.acquireSync(this.#token, block, timeout);
     }

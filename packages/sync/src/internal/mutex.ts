@@ -190,8 +190,19 @@ export class Mutex {
     }
   }
 
+  /** A blocking acquire without options; a free lock is one compare-and-swap. */
+  acquireSyncFast(token: number): boolean {
+    if (Atomics.compareExchange(this.state, OWNER, 0, token) === 0) {
+      this.#asyncHolder = false;
+      this.#retaking = false;
+      return true;
+    }
+    return this.acquireSync(token, true, undefined);
+  }
+
   acquireSync(token: number, block: boolean, timeout: number | undefined): boolean {
     this.#asyncHolder = false;
+    this.#retaking = false; // only an async holder keeps the lock over its releases
     if (this.tryAcquire(token, !block)) return true;
     if (!block) return false;
     if (this.#spin(token)) return true;
@@ -292,7 +303,7 @@ export class Mutex {
       throw new LockNotHeldError('cannot release a Lock that is not locked');
     }
     // Seq-cst: the write above comes before this read, so a waiter counted after it saw the lock free.
-    if (Atomics.load(state, WAITERS) > 0 || this.#retaking) this.#afterRelease(token);
+    this.#released(token);
   }
 
   /** An RLock release that is not the plain last one: a nested level, or a thread that does not own it. */
@@ -308,28 +319,33 @@ export class Mutex {
       return;
     }
     Atomics.store(state, OWNER, 0);
-    if (Atomics.load(state, WAITERS) > 0 || this.#retaking) this.#afterRelease(token);
+    this.#released(token);
   }
 
-  /** After a release: wake a parked waiter, now or (holder preference) once this code yields. */
+  /** After the owner word went to 0: wake a parked waiter if there is one and the holder preference allows. */
+  #released(token: number): void {
+    if (Atomics.load(this.state, WAITERS) > 0) {
+      // A looping async holder keeps the lock while no waiter is hungry (see #afterRelease): nothing to do.
+      if (!this.#retaking || Atomics.load(this.state, HUNGRY) !== 0) this.#afterRelease(token);
+    } else if (this.#retaking) {
+      this.#retaking = false;
+    }
+  }
+
+  /** After a release with waiters parked: wake one, now or (holder preference) once this code yields. */
   #afterRelease(token: number): void {
-    const state = this.state;
-    if (Atomics.load(state, WAITERS) > 0) {
-      // Released from async code, unless a waiter has waited HUNGRY_MS: wake only if the lock is still free
-      // when this code yields (a loop that takes it again at once keeps it, instead of paying a wake-up and a
-      // hand-over each time; the waiter's first park is HUNGRY_MS long, then it asks for a prompt wake-up).
-      if (this.#asyncHolder && Atomics.load(state, HUNGRY) === 0) {
-        if (!this.#retaking && !this.#wakeQueued) {
-          this.#wakeQueued = true;
-          this.#releasedBy = token;
-          queueMicrotask(this.#wakeCheck);
-        }
-      } else {
-        this.#retaking = false;
-        this.#wake();
+    // Released from async code, unless a waiter has waited HUNGRY_MS: wake only if the lock is still free
+    // when this code yields (a loop that takes it again at once keeps it, instead of paying a wake-up and a
+    // hand-over each time; the waiter's first park is HUNGRY_MS long, then it asks for a prompt wake-up).
+    if (this.#asyncHolder && Atomics.load(this.state, HUNGRY) === 0) {
+      if (!this.#retaking && !this.#wakeQueued) {
+        this.#wakeQueued = true;
+        this.#releasedBy = token;
+        queueMicrotask(this.#wakeCheck);
       }
     } else {
       this.#retaking = false;
+      this.#wake();
     }
   }
 
