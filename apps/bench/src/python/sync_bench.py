@@ -6,8 +6,10 @@ row uses the same median/quantile definitions.
 
   lock   --runs R --warmup W --n N   multiprocessing.Lock(): N x (acquire(); release()), one process, no
                                      contention. -> {"ms": [per timed run]}
-  value  --runs R --warmup W --m M   multiprocessing.Value('i', 0) (its default RLock), 2 processes each
-                                     doing M x `with v.get_lock(): v.value += 1`, released together by an
+  value  --runs R --warmup W --m M [--warm-increments K]
+                                     multiprocessing.Value('i', 0) (its default RLock), 2 processes each
+                                     doing K untimed increments of a private Value (warm-up), then
+                                     M x `with v.get_lock(): v.value += 1`, released together by an
                                      Event once both are ready; time = last end - first start (perf_counter, CLOCK_MONOTONIC:
                                      one clock for all processes). -> {"ms": [...], "final": [...], "m": M}
   event  --runs R --warmup W --gap-ms G   multiprocessing.Event set in this process, waited on in a child
@@ -45,14 +47,23 @@ def cmd_lock(args):
     return {"ms": samples, "n": args.n}
 
 
-def incrementer(value, m, go, ready, times, slot):
+def increment_loop(value, lock, n):
+    for _ in range(n):
+        with lock:
+            value.value += 1
+
+
+def incrementer(value, m, go, ready, times, slot, warm):
+    if warm > 0:  # untimed warm-up on a private Value, same loop (as the Node workers do)
+        own = mp.Value("i", 0)
+        increment_loop(own, own.get_lock(), warm)
+        if own.value != warm:
+            raise SystemExit(f"warm-up: {own.value} increments instead of {warm}")
     lock = value.get_lock()
     ready[slot] = 1
     go.wait()
     t0 = time.perf_counter()
-    for _ in range(m):
-        with lock:
-            value.value += 1
+    increment_loop(value, lock, m)
     t1 = time.perf_counter()
     times[2 * slot] = t0
     times[2 * slot + 1] = t1
@@ -66,7 +77,7 @@ def cmd_value(args):
         go = mp.Event()
         times = mp.RawArray("d", 4)
         ready = mp.RawArray("i", 2)
-        procs = [mp.Process(target=incrementer, args=(value, args.m, go, ready, times, slot)) for slot in range(2)]
+        procs = [mp.Process(target=incrementer, args=(value, args.m, go, ready, times, slot, args.warm_increments)) for slot in range(2)]
         for p in procs:
             p.start()
         deadline = time.monotonic() + 60
@@ -132,6 +143,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--m", type=int, default=100_000)
+    parser.add_argument("--warm-increments", type=int, default=0)
     parser.add_argument("--gap-ms", type=float, default=1.0)
     args = parser.parse_args()
     result = {"lock": cmd_lock, "value": cmd_value, "event": cmd_event}[args.command](args)
