@@ -3,8 +3,9 @@
 Each subcommand makes the same measurement as the Node rows it stands next to and prints one JSON object
 on stdout ({"python": version, "start_method": ..., ...}); the Node side computes the statistics.
 
-  queue --runs R --warmup W --n N --shape int|object
-        multiprocessing.Queue(): a child process puts its start time (time.perf_counter(), CLOCK_MONOTONIC),
+  queue --runs R --warmup W --n N --shape int|object [--warm-messages K]
+        multiprocessing.Queue(): a child process puts K untimed warm-up messages and waits until this
+        process has taken them (an Event), then its start time (time.perf_counter(), CLOCK_MONOTONIC),
         then N small messages (the integer i, or {"id": i, "name": "item", "score": 0.5, "ok": True}); this
         process get()s them. A run's time = this process's time after the last get - the child's start time.
         -> {"ms": [per timed run], "bad": [messages out of order per timed run]}
@@ -26,9 +27,7 @@ def message(shape, i):
     return i if shape == "int" else {"id": i, "name": "item", "score": 0.5, "ok": True}
 
 
-def producer(queue, n, shape):
-    put = queue.put
-    put(time.perf_counter())
+def produce(put, n, shape):
     if shape == "int":
         for i in range(n):
             put(i)
@@ -37,24 +36,42 @@ def producer(queue, n, shape):
             put(message(shape, i))
 
 
+def producer(queue, n, shape, warm, warmed):
+    put = queue.put
+    if warm > 0:  # untimed warm-up messages, then wait until the parent has taken them all (as the Node rows)
+        produce(put, warm, shape)
+        warmed.wait()
+    put(time.perf_counter())
+    produce(put, n, shape)
+
+
+def consume(get, n, shape):
+    """Takes n messages; returns how many were out of place."""
+    bad = 0
+    if shape == "int":
+        for i in range(n):
+            if get() != i:
+                bad += 1
+    else:
+        for i in range(n):
+            if get()["id"] != i:
+                bad += 1
+    return bad
+
+
 def cmd_queue(args):
     samples = []
     bads = []
     for run in range(args.warmup + args.runs):
         queue = mp.Queue()
-        child = mp.Process(target=producer, args=(queue, args.n, args.shape))
+        warmed = mp.Event()
+        child = mp.Process(target=producer, args=(queue, args.n, args.shape, args.warm_messages, warmed))
         child.start()
         get = queue.get
+        warm_bad = consume(get, args.warm_messages, args.shape)
+        warmed.set()
         t0 = get(timeout=60)
-        bad = 0
-        if args.shape == "int":
-            for i in range(args.n):
-                if get() != i:
-                    bad += 1
-        else:
-            for i in range(args.n):
-                if get()["id"] != i:
-                    bad += 1
+        bad = warm_bad + consume(get, args.n, args.shape)
         ms = (time.perf_counter() - t0) * 1000.0
         child.join(60)
         if child.exitcode != 0:
@@ -110,6 +127,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--shape", choices=["int", "object"], default="int")
+    parser.add_argument("--warm-messages", type=int, default=0)
     args = parser.parse_args()
     result = {"queue": cmd_queue, "pipe": cmd_pipe}[args.command](args)
     result["python"] = platform.python_version()
