@@ -57,6 +57,26 @@ describe('the ring encoding of items', () => {
     for (const item of items) expectClone(queue.getSync(), item);
   });
 
+  it('builds recurring object shapes exactly (key order, odd keys, nesting, shapes that share key bytes)', () => {
+    // A shape is recognised by its key bytes once it has recurred; each of these recurs 12 times, interleaved.
+    const make = (i: number): unknown[] => [
+      { id: i, name: 'item', score: 0.5, ok: true },
+      { '2': 'two', '1': 'one', b: i, a: -0 }, // integer-like keys come first, in ascending order
+      { 'a"b': 1, 'c\\d': 2, '`${x}`': 3, ' ': 4, 'é': i, 'キー': 5 }, // quotes, backslashes, latin1, UTF-16
+      { outer: { id: i, name: 'n' }, list: [{ id: i, name: 'm' }, { id: -i, name: 'k' }] }, // nested, same inner shape
+      { id: i, name: 'item', score: 0.5 }, // a prefix of the first shape's keys
+      { id: i, name: 'item', score: 0.5, ok: true, extra: null }, // the first shape plus a key
+      { ID: i }, // same length, other bytes
+      Object.assign(Object.create(null), { id: i, name: 'nullproto' }) as object,
+      { constructor: i, toString: 'x', hasOwnProperty: null, valueOf: undefined },
+    ];
+    const queue = track(new Queue<unknown>());
+    const items: unknown[] = [];
+    for (let i = 0; i < 12; i++) items.push(...make(i));
+    for (const item of items) queue.putSync(item);
+    for (const item of items) expectClone(queue.getSync(), item);
+  });
+
   it('keeps small records intact where they wrap around the end of the buffer', async () => {
     // A backlog of a few records: the 16 KiB buffer never grows, so records wrap around its end, split
     // anywhere (header, int32, float64, compact payloads).

@@ -417,7 +417,7 @@ export class RemoteQueueBackend implements QueueBackend {
   /** Appends a record to the batch against one credit. */
   #commit(packed: Packed): void {
     const bytes = packed.bytes;
-    const length = bytes === undefined ? 0 : bytes.length;
+    const length = packed.length;
     const need = this.#batchBytes + RECORD_HEADER + length;
     if (need > this.#batch.length) {
       const bigger = Buffer.allocUnsafeSlow(Math.max(need, this.#batch.length * 2));
@@ -434,7 +434,7 @@ export class RemoteQueueBackend implements QueueBackend {
     pos += RECORD_HEADER;
     if (bytes !== undefined) {
       if (length <= 64) for (let i = 0; i < length; i++) batch[pos + i] = bytes[i] as number;
-      else batch.set(bytes, pos);
+      else batch.set(length === bytes.length ? bytes : bytes.subarray(0, length), pos);
     }
     this.#batchBytes = pos + length;
     this.#batchCount++;

@@ -122,13 +122,14 @@ export class LocalCore {
     if (packed.kind === Kind.Side) {
       const ticket = this.ring.nextTicket();
       packed.bytes = ticketBytes(ticket);
+      packed.length = packed.bytes.length;
       if (this.owner) this.hub();
     }
     return packed;
   }
 
   #attemptPut(packed: Packed, unfinished: boolean): number {
-    const result = this.ring.tryPut(packed.kind, packed.bytes, unfinished);
+    const result = this.ring.tryPut(packed.kind, packed.bytes, unfinished, packed.length);
     if (result === OK && packed.kind === Kind.Side) {
       this.hub().deposit(ticketOf(packed.bytes as Uint8Array), packed.side, packed.special);
     }

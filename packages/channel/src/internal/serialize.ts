@@ -34,7 +34,9 @@ export const THREAD_REVIVE: ReviveContext = { capabilities: { sharedMemory: true
 /** A packed item: its kind and payload, or the value for the side path. */
 export interface Packed {
   kind: Kind;
+  /** The payload is the first {@link length} bytes (a scratch buffer may be longer). */
   bytes: Uint8Array | undefined;
+  length: number;
   /** For Kind.Side: the encoded value to send by structured clone, and how to revive it (see {@link Special}). */
   side: unknown;
   special: Special;
@@ -54,11 +56,12 @@ const stringScratch = Buffer.allocUnsafe(4096);
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The Packed of the fast kinds, reused by every put (its bytes live in a scratch buffer: copy to keep). */
-const fast: Packed = { kind: Kind.Undefined, bytes: undefined, side: undefined, special: Special.Plain };
+const fast: Packed = { kind: Kind.Undefined, bytes: undefined, length: 0, side: undefined, special: Special.Plain };
 
-function packedFast(kind: Kind, bytes: Uint8Array | undefined): Packed {
+function packedFast(kind: Kind, bytes: Uint8Array | undefined, length = bytes === undefined ? 0 : bytes.length): Packed {
   fast.kind = kind;
   fast.bytes = bytes;
+  fast.length = length;
   fast.side = undefined;
   fast.special = Special.Plain;
   return fast;
@@ -77,12 +80,12 @@ export function pack(item: unknown, path: string, allowLive = false): Packed {
     case 'string': {
       if (item.length <= SMALL_STRING) {
         encPos = 0;
-        if (encString(item)) return packedFast(Kind.Small, enc.subarray(0, encPos));
+        if (encString(item)) return packedFast(Kind.Small, enc, encPos);
       }
       if (!isWellFormed(item)) break; // lone surrogates: UTF-8 would replace them, v8.serialize keeps them
       if (item.length * 3 <= stringScratch.length) {
         const n = stringScratch.write(item, 0, 'utf8');
-        return packedFast(Kind.String, stringScratch.subarray(0, n));
+        return packedFast(Kind.String, stringScratch, n);
       }
       return packedFast(Kind.String, Buffer.from(item, 'utf8'));
     }
@@ -94,13 +97,13 @@ export function pack(item: unknown, path: string, allowLive = false): Packed {
       if (item === null) return packedFast(Kind.Null, undefined);
       // Small plain data: the compact binary encoding, several times faster than JSON or v8.serialize.
       encPos = 0;
-      if (encValue(item, 0)) return packedFast(Kind.Small, enc.subarray(0, encPos));
+      if (encValue(item, 0)) return packedFast(Kind.Small, enc, encPos);
       if (jsonSafe(item, 0)) {
         // Larger plain data that JSON round-trips exactly: faster than v8.serialize.
         const text = JSON.stringify(item);
         if (text.length * 3 <= stringScratch.length) {
           const n = stringScratch.write(text, 0, 'utf8');
-          return packedFast(Kind.Json, stringScratch.subarray(0, n));
+          return packedFast(Kind.Json, stringScratch, n);
         }
         return packedFast(Kind.Json, Buffer.from(text, 'utf8'));
       }
@@ -115,12 +118,13 @@ export function pack(item: unknown, path: string, allowLive = false): Packed {
   } catch (error) {
     // A proxy to another process cannot be described for shared memory: the owner thread keeps it live.
     if (allowLive && UnsupportedError.isInstance(error)) {
-      return { kind: Kind.Side, bytes: undefined, side: item, special: Special.Live };
+      return { kind: Kind.Side, bytes: undefined, length: 0, side: item, special: Special.Live };
     }
     throw error;
   }
   try {
-    return { kind: encoded.special ? Kind.V8Codec : Kind.V8, bytes: v8.serialize(encoded.value), side: undefined, special: Special.Plain };
+    const bytes = v8.serialize(encoded.value);
+    return { kind: encoded.special ? Kind.V8Codec : Kind.V8, bytes, length: bytes.length, side: undefined, special: Special.Plain };
   } catch (error) {
     // Shared memory cannot be bytes; anything structured clone takes can go on the side path.
     try {
@@ -129,14 +133,15 @@ export function pack(item: unknown, path: string, allowLive = false): Packed {
       throw new NotCloneableError(path, `a value structured clone refuses (${(cloneError as Error).message})`, { cause: cloneError });
     }
     void error;
-    return { kind: Kind.Side, bytes: undefined, side: encoded.value, special: encoded.special ? Special.Codec : Special.Plain };
+    return { kind: Kind.Side, bytes: undefined, length: 0, side: encoded.value, special: encoded.special ? Special.Codec : Special.Plain };
   }
 }
 
 /** A Packed that stays valid after the next {@link pack} (its own object and a copy of its bytes). */
 export function keepPacked(packed: Packed): Packed {
   // new Uint8Array(view) copies (Buffer#slice would be a view).
-  return { kind: packed.kind, bytes: packed.bytes && new Uint8Array(packed.bytes), side: packed.side, special: packed.special };
+  const bytes = packed.bytes && Uint8Array.prototype.slice.call(packed.bytes, 0, packed.length);
+  return { kind: packed.kind, bytes, length: packed.length, side: packed.side, special: packed.special };
 }
 
 const isWellFormed: (text: string) => boolean =
@@ -235,10 +240,12 @@ function encValue(value: unknown, depth: number): boolean {
         encPos += 5;
         return true;
       }
-      if (encPos + 9 > ENC_BYTES) return false;
-      enc[encPos++] = T_FLOAT64;
+      const pos = encPos;
+      if (pos + 9 > ENC_BYTES) return false;
+      enc[pos] = T_FLOAT64;
       f64[0] = value;
-      for (let i = 0; i < 8; i++) enc[encPos++] = f64Bytes[i] as number;
+      for (let i = 0; i < 8; i++) enc[pos + 1 + i] = f64Bytes[i] as number;
+      encPos = pos + 9;
       return true;
     }
     case 'string':
@@ -285,13 +292,19 @@ function encObject(value: object, depth: number): boolean {
   if (encPos + 2 > ENC_BYTES) return false;
   enc[encPos++] = T_OBJECT;
   const countAt = encPos++;
+  // All the keys first, then all the values: the decoder recognises a shape it has seen by its key bytes.
   let count = 0;
   for (const key in value) {
     if (++count > MAX_SMALL_ENTRIES || key === '__proto__') return false;
-    if (!encString(key) || !encValue((value as Record<string, unknown>)[key], depth + 1)) return false;
+    if (!encString(key)) return false;
   }
   enc[countAt] = count;
-  return true;
+  let n = 0;
+  for (const key in value) {
+    // A getter that adds or deletes keys makes the two walks differ: leave such an object to v8.serialize.
+    if (++n > count || !encValue((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return n === count;
 }
 
 let dec: Buffer = Buffer.alloc(0);
@@ -319,11 +332,7 @@ function decString(tag: number): string {
   const start = decPos;
   if (tag === T_LATIN1) {
     decPos += length;
-    if (length <= 16) {
-      let text = '';
-      for (let i = start; i < decPos; i++) text += String.fromCharCode(dec[i] as number);
-      return text;
-    }
+    if (length <= 32) return internLatin1(start, length);
     return dec.toString('latin1', start, decPos);
   }
   decPos += 2 * length;
@@ -344,6 +353,15 @@ function decKey(): string {
     return decString(tag);
   }
   const start = decPos;
+  decPos += length;
+  return internLatin1(start, length);
+}
+
+/**
+ * The string of the `length` (at most 32) latin1 bytes at `start` of the record: from the cache of short
+ * strings seen lately when it is there (no string to build), else built and cached.
+ */
+function internLatin1(start: number, length: number): string {
   let hash = length;
   for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + (dec[start + i] as number)) | 0;
   const slot = hash & (KEY_SLOTS - 1);
@@ -356,16 +374,12 @@ function decKey(): string {
         break;
       }
     }
-    if (same) {
-      decPos += length;
-      return cached;
-    }
+    if (same) return cached;
   }
-  let key = '';
-  for (let i = 0; i < length; i++) key += String.fromCharCode(dec[start + i] as number);
-  decPos += length;
-  keyCache[slot] = key;
-  return key;
+  let text = '';
+  for (let i = 0; i < length; i++) text += String.fromCharCode(dec[start + i] as number);
+  keyCache[slot] = text;
+  return text;
 }
 
 function decValue(): unknown {
@@ -384,9 +398,12 @@ function decValue(): unknown {
       decPos += 4;
       return value;
     }
-    case T_FLOAT64:
-      for (let i = 0; i < 8; i++) f64Bytes[i] = dec[decPos++] as number;
+    case T_FLOAT64: {
+      const pos = decPos;
+      for (let i = 0; i < 8; i++) f64Bytes[i] = dec[pos + i] as number;
+      decPos = pos + 8;
       return f64[0];
+    }
     case T_LATIN1:
     case T_UTF16:
       return decString(tag);
@@ -396,18 +413,112 @@ function decValue(): unknown {
       for (let i = 0; i < length; i++) array[i] = decValue();
       return array;
     }
-    case T_OBJECT: {
-      const count = dec[decPos++] as number;
-      const object: Record<string, unknown> = {};
-      for (let i = 0; i < count; i++) {
-        const key = decKey();
-        object[key] = decValue();
-      }
-      return object;
-    }
+    case T_OBJECT:
+      return decObject();
     default:
       throw new UnsupportedError(`a malformed record: unknown tag ${tag}`);
   }
+}
+
+// An object is its count, all its keys, then all its values. Objects of a shape seen again and again (a
+// stream of same-keyed records) are recognised by the bytes of their keys, compared with the shapes seen
+// lately (no key string is built or looked up), and built by a constructor made for that shape: one
+// object literal, so V8 creates each object with its final layout at once instead of adding properties
+// one keyed store at a time (several times slower, and megamorphic).
+
+/** Values of the objects being decoded (nested objects use the slots above their parent's). */
+const valueStack: unknown[] = [];
+let stackTop = 0;
+
+/** A shape: the bytes of its keys as encoded, its keys, and the constructor built for it. */
+interface Shape {
+  readonly bytes: Uint8Array;
+  readonly keys: readonly string[];
+  readonly make: (values: unknown[], base: number) => Record<string, unknown>;
+}
+const SHAPE_SLOTS = 64;
+const shapeTable: Array<Shape | undefined> = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined);
+let lastShape: Shape | undefined;
+/** How often a key block without a shape was seen lately (a shape is made once it recurs). */
+const shapeMisses = new Map<string, number>();
+const SHAPE_AFTER = 4;
+
+/** Whether the `length` bytes at `start` of the record are `bytes`. */
+function sameBytes(bytes: Uint8Array, start: number, length: number): boolean {
+  if (bytes.length !== length) return false;
+  for (let i = 0; i < length; i++) if (bytes[i] !== dec[start + i]) return false;
+  return true;
+}
+
+function decObject(): Record<string, unknown> {
+  const count = dec[decPos++] as number;
+  const start = decPos;
+  // Skip over the keys (tag, length, code units) to find where the values begin.
+  let end = start;
+  for (let i = 0; i < count; i++) {
+    const tag = dec[end++] as number;
+    let length = dec[end++] as number;
+    if (length === 255) {
+      length = ((dec[end] as number) | ((dec[end + 1] as number) << 8) | ((dec[end + 2] as number) << 16) | ((dec[end + 3] as number) << 24)) >>> 0;
+      end += 4;
+    }
+    end += tag === T_UTF16 ? 2 * length : length;
+  }
+  const blockLength = end - start;
+  let shape = lastShape;
+  if (shape === undefined || !sameBytes(shape.bytes, start, blockLength)) {
+    let hash = blockLength;
+    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + (dec[i] as number)) | 0;
+    const slot = hash & (SHAPE_SLOTS - 1);
+    shape = shapeTable[slot];
+    if (shape === undefined || !sameBytes(shape.bytes, start, blockLength)) shape = newShape(start, end, count, slot);
+    if (shape === undefined) return decObjectSlowly(start, count);
+    lastShape = shape;
+  }
+  decPos = end;
+  const base = stackTop;
+  stackTop += count;
+  try {
+    for (let i = 0; i < count; i++) valueStack[base + i] = decValue();
+    return shape.make(valueStack, base);
+  } finally {
+    for (let i = 0; i < count; i++) valueStack[base + i] = undefined;
+    stackTop = base;
+  }
+}
+
+/** An object whose keys start at `start`, built one property at a time (a shape not seen often enough yet). */
+function decObjectSlowly(start: number, count: number): Record<string, unknown> {
+  decPos = start;
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) keys.push(decKey());
+  const object: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) object[keys[i] as string] = decValue();
+  return object;
+}
+
+/** The shape of the key block at `start`..`end`, once it has recurred (and its keys allow a literal). */
+function newShape(start: number, end: number, count: number, slot: number): Shape | undefined {
+  if (count === 0) return undefined;
+  const id = dec.toString('latin1', start, end);
+  const seen = (shapeMisses.get(id) ?? 0) + 1;
+  if (seen < SHAPE_AFTER) {
+    if (shapeMisses.size >= 1024) shapeMisses.clear();
+    shapeMisses.set(id, seen);
+    return undefined;
+  }
+  shapeMisses.delete(id);
+  const saved = decPos;
+  decPos = start;
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) keys.push(decKey());
+  decPos = saved;
+  if (keys.includes('__proto__') || new Set(keys).size !== count) return undefined;
+  // The keys are JSON-quoted, so no key can break out of the literal; `__proto__` was excluded above.
+  const body = `return {${keys.map((key, i) => `${JSON.stringify(key)}: v[b + ${i}]`).join(', ')}};`;
+  const shape: Shape = { bytes: Uint8Array.prototype.slice.call(dec, start, end), keys, make: new Function('v', 'b', body) as Shape['make'] };
+  shapeTable[slot] = shape;
+  return shape;
 }
 
 const MAX_JSON_DEPTH = 8;
