@@ -3,15 +3,17 @@
  * serves the local thread and, in the owner process, proxies acting for threads of other processes.
  *
  * ```
- * state = Int32Array [owner token (0: free), parked waiters, extra depth (RLock), 0]
+ * state = Int32Array [owner token (0: free), parked waiters, extra depth (RLock), hungry waiters, wake count, 0, 0, 0]
  * ```
  *
  * Acquire: compare-and-swap 0 -> token. An RLock acquired again by its owner counts the extra depth in
  * `state[2]`, which only the owner touches (a free lock always has 0 there), so the first acquire and the
  * last release are one atomic operation on the owner word each, as for a Lock. When the lock is taken the
  * acquirer spins briefly (re-reading the owner word, and trying again when it turns 0), then parks on the
- * owner word while it holds the value seen (so a release in between is never missed), in slices of
- * {@link SLICE_MS}; after a slice it checks that the holder is alive.
+ * wake count (an event count: read after the waiter counted itself in and before it looks at the lock once
+ * more, so a release in between is never missed), in slices of {@link SLICE_MS}; after a slice it checks
+ * that the holder is alive. Whoever wakes a waiter bumps the wake count; plain acquires and releases never
+ * touch it, so a holder that loops does not make parked waiters return (and steal the lock in its gaps).
  *
  * The waiter count holds only the waiters that are parked or about to park (not the spinning ones): a
  * waiter adds itself just before it parks; whoever wakes it (`Atomics.notify` reports how many it woke)
@@ -26,9 +28,11 @@
  * then: a loop that takes the lock straight back keeps it, instead of paying a wake-up and a hand-over
  * every few microseconds (with two workers incrementing a counter under the lock, that cut throughput by
  * more than half). Once such a re-take is seen, the thread's releases skip the wake-up until no waiter is
- * left or it has to wait itself. The bound: a waiter's first park lasts {@link HUNGRY_MS}; after it, the
- * waiter counts itself in `state[3]` (hungry), and while any waiter is hungry every release wakes at once.
- * Releases after a blocking acquire always wake at once.
+ * left or it has to wait itself; and when a waiter does take the lock from it, it parks at once instead of
+ * spinning to snatch the lock back (the two would then hand it over on every iteration). The bound: a
+ * waiter's first park lasts {@link HUNGRY_MS}; after it, the waiter counts itself in `state[3]` (hungry),
+ * and while any waiter is hungry every release wakes at once. Releases after a blocking acquire always wake
+ * at once.
  */
 import { AbandonedLockError, LockNotHeldError } from '../errors.js';
 import { describeHolder, isAlive, SLICE_MS, type LivenessTable } from './liveness.js';
@@ -38,6 +42,8 @@ const OWNER = 0;
 const WAITERS = 1;
 const DEPTH = 2;
 const HUNGRY = 3;
+/** The word waiters park on: bumped by whoever wakes one (an event count), never by a plain acquire or release. */
+const WAKE = 4;
 
 type WaitResult = 'ok' | 'not-equal' | 'timed-out';
 
@@ -63,7 +69,7 @@ const HUNGRY_MS = 1;
 const WAKE_TRIES = 64;
 
 /** Bytes of a mutex's shared state. */
-export const MUTEX_BYTES = 16;
+export const MUTEX_BYTES = 32;
 
 /** The promise of every acquire that succeeded at once (settled, shared: nothing to allocate). */
 const ACQUIRED: Promise<boolean> = Promise.resolve(true);
@@ -152,12 +158,12 @@ export class Mutex {
   }
 
   /**
-   * The contended part of an acquire, shared by the blocking and the async path: each step yields the owner
-   * word to park on and for how long, and is resumed with the wait's result; it returns whether the lock was
+   * The contended part of an acquire, shared by the blocking and the async path: each step yields the wake
+   * count to park on (the value seen) and for how long, and is resumed with the wait's result; it returns whether the lock was
    * taken. The waiter counts itself hungry after its first park (see {@link HUNGRY_MS}) and stops counting
    * itself however it leaves (acquired, timed out, or an {@link AbandonedLockError} thrown).
    */
-  *#contend(token: number, timeout: number | undefined): Generator<[owner: number, ms: number], boolean, WaitResult> {
+  *#contend(token: number, timeout: number | undefined): Generator<[seq: number, ms: number], boolean, WaitResult> {
     const state = this.state;
     const deadline = deadlineOf(timeout);
     let hungry = false;
@@ -174,7 +180,18 @@ export class Mutex {
           return false;
         }
         Atomics.add(state, WAITERS, 1);
-        const result = yield [current, Math.min(left, hungry ? SLICE_MS : HUNGRY_MS)];
+        // Park on the wake-up word, not the owner word: a holder that releases and takes the lock back again
+        // and again changes the owner word all the time, which would make the wait return at once (and the
+        // waiter steal the lock in the holder's gap, the two threads then handing it back and forth). Read
+        // the word after counting in, then look at the lock once more: a release in between either left the
+        // lock free (seen here) or saw the count and will bump the word (the wait then returns at once).
+        const seq = Atomics.load(state, WAKE);
+        const now = Atomics.load(state, OWNER);
+        if (now === 0 || (now === token && this.recursive)) {
+          Atomics.sub(state, WAITERS, 1);
+          continue;
+        }
+        const result = yield [seq, Math.min(left, hungry ? SLICE_MS : HUNGRY_MS)];
         if (result !== 'ok') Atomics.sub(state, WAITERS, 1);
         if (result === 'timed-out') {
           if (!hungry) {
@@ -209,8 +226,8 @@ export class Mutex {
     const steps = this.#contend(token, timeout);
     for (let step = steps.next(); ; ) {
       if (step.done) return step.value;
-      const [owner, ms] = step.value;
-      step = steps.next(Atomics.wait(this.state, OWNER, owner, ms));
+      const [seq, ms] = step.value;
+      step = steps.next(Atomics.wait(this.state, WAKE, seq, ms));
     }
   }
 
@@ -233,8 +250,12 @@ export class Mutex {
     try {
       if (this.tryAcquire(token, !block)) return ACQUIRED;
       if (!block) return NOT_ACQUIRED;
+      // A looping holder that lost the lock to a waiter (it was keeping it over its releases) parks at once
+      // rather than spinning to snatch it back in the new holder's first gap: the two would then hand the lock
+      // back and forth on every iteration. It asks for it again after its first park (HUNGRY_MS).
+      const wasRetaking = this.#retaking;
       this.#retaking = false;
-      if (this.#spin(token)) return ACQUIRED;
+      if (!wasRetaking && this.#spin(token)) return ACQUIRED;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -245,8 +266,8 @@ export class Mutex {
     const steps = this.#contend(token, timeout);
     for (let step = steps.next(); ; ) {
       if (step.done) return step.value;
-      const [owner, ms] = step.value;
-      const wait = Atomics.waitAsync(this.state, OWNER, owner, ms);
+      const [seq, ms] = step.value;
+      const wait = Atomics.waitAsync(this.state, WAKE, seq, ms);
       let result: WaitResult;
       if (wait.async) {
         holdOpen();
@@ -276,7 +297,8 @@ export class Mutex {
       const waiters = Atomics.load(state, WAITERS);
       if (waiters <= 0) return;
       if (Atomics.compareExchange(state, WAITERS, waiters, waiters - 1) !== waiters) continue;
-      if (Atomics.notify(state, OWNER, 1) > 0) return;
+      Atomics.add(state, WAKE, 1);
+      if (Atomics.notify(state, WAKE, 1) > 0) return;
       Atomics.add(state, WAITERS, 1);
       if (Atomics.load(state, OWNER) !== 0) return;
       tries++;
