@@ -4,6 +4,9 @@
  * One operation = create the worker, start it, and wait until it has ended (for multiproc: `new Process`,
  * `start()`, `await join()`) with a no-op target. Rows:
  *  - multiproc Process, runtime 'thread'   vs  raw `new Worker(noop file)` + 'exit'   (target: within 10%), cold
+ *  - the floor of any thread Process with this package layout: a raw `new Worker` whose file only imports the
+ *    task module (fixtures/tasks.mjs, which imports @multiproc/process for defineTasks, as a user's module
+ *    does) and calls the no-op: no parent link, no exit-code protocol, no error reporting
  *  - multiproc Process, runtime 'thread', taking the warm standby (stretch target: under 5 ms)
  *  - multiproc Process, runtime 'process'  vs  raw `child_process.fork(noop file)` + 'exit'
  *  - Python multiprocessing.Process with the fork, spawn and forkserver start methods (python3 subprocess)
@@ -23,6 +26,8 @@ import { percent, summarize } from '../lib/stats.mjs';
 import { ms } from '../lib/table.mjs';
 
 const NOOP_WORKER = new URL('../fixtures/noop-worker.mjs', import.meta.url);
+const IMPORT_TASK_WORKER = new URL('../fixtures/import-task-worker.mjs', import.meta.url);
+const TASKS_MODULE = new URL('../fixtures/tasks.mjs', import.meta.url).href;
 const NOOP_CHILD = fileURLToPath(new URL('../fixtures/noop-child.mjs', import.meta.url));
 const PY_SCRIPT = fileURLToPath(new URL('../python/process_start.py', import.meta.url));
 const PY_METHODS = ['fork', 'spawn', 'forkserver'];
@@ -39,6 +44,12 @@ async function rawWorker() {
   const worker = new Worker(NOOP_WORKER);
   const [code] = await once(worker, 'exit');
   if (code !== 0) throw new Error(`raw Worker exited with ${code}`);
+}
+
+async function importTaskWorker() {
+  const worker = new Worker(IMPORT_TASK_WORKER, { workerData: { module: TASKS_MODULE, name: 'noop' } });
+  const [code] = await once(worker, 'exit');
+  if (code !== 0) throw new Error(`the import-task worker exited with ${code}`);
 }
 
 async function rawFork() {
@@ -82,6 +93,7 @@ export default {
       // untimed, so that its boot neither slows the next variant's timed run nor is missing at the next take.
       { name: 'threadWarm', run: () => multiproc('thread', { warm: true }), after: () => sleep(150) },
       { name: 'rawWorker', run: rawWorker },
+      { name: 'importTask', run: importTaskWorker },
       { name: 'process', run: () => multiproc('process') },
       { name: 'rawFork', run: rawFork },
     ];
@@ -99,6 +111,7 @@ export default {
     const rows = [
       row("multiproc Process, runtime 'thread'", 'thread', s.thread, ratio(s.thread, worker, 'raw Worker')),
       row('raw new Worker(file) + exit', 'thread', s.rawWorker, '1.00x (baseline)'),
+      row('floor: raw Worker importing the task module, calling it', 'thread', s.importTask, ratio(s.importTask, worker, 'raw Worker')),
       row("multiproc Process, 'thread', warm standby", 'thread', s.threadWarm, ratio(s.threadWarm, worker, 'raw Worker')),
       row("multiproc Process, runtime 'process'", 'process', s.process, ratio(s.process, forked, 'raw fork')),
       row('raw child_process.fork(file) + exit', 'process', s.rawFork, '1.00x (baseline)'),
@@ -113,6 +126,7 @@ export default {
     const threadVsWorker = s.thread.median / worker;
     const notes = [
       `thread runtime vs raw Worker: ${percent(threadVsWorker)} (target: within +10%${threadVsWorker <= 1.1 ? ', met' : ', NOT met'})`,
+      `the floor (a raw Worker that only imports the task module and calls it): ${percent(s.importTask.median / worker)} over raw Worker; multiproc's own cost above that floor: ${percent(s.thread.median / s.importTask.median)}`,
       `warm standby start+join: ${ms(s.threadWarm.median)} ms median (stretch target: under 5 ms${s.threadWarm.median < 5 ? ', met' : ', NOT met'}; below Python spawn/forkserver: ${
         pyStats.spawn && pyStats.forkserver && s.threadWarm.median < Math.min(pyStats.spawn.median, pyStats.forkserver.median) ? 'yes' : 'no'
       })`,
