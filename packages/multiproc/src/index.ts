@@ -34,6 +34,7 @@ export {
   InvalidArgumentError,
   InvalidStateError,
   isTransport,
+  keepAliveUntil,
   loadRevivers,
   MessagePortTransport,
   Multiplexer,

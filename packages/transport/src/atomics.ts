@@ -80,18 +80,40 @@ export function waitSync(view: Int32Array, index: number, expected: number, time
   return Atomics.wait(view, index, expected, timeout);
 }
 
-let asyncWaiters = 0;
+let held = 0;
 let keepAlive: NodeJS.Timeout | undefined;
 
-function holdOpen(): void {
-  if (asyncWaiters++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
-}
-
-function release(): void {
-  if (--asyncWaiters === 0 && keepAlive !== undefined) {
+function letGo(): void {
+  if (--held === 0 && keepAlive !== undefined) {
     clearInterval(keepAlive);
     keepAlive = undefined;
   }
+}
+
+/**
+ * Keeps Node.js alive until `pending` settles, and returns it unchanged. For what the event loop does not
+ * count on its own: a pending `Atomics.waitAsync` (a thread blocked on a lock or an event elsewhere must
+ * not let this one exit under its waiter), or a message to another process that must arrive before this one
+ * ends. One ref'd timer serves all of them; it is cleared when the last one settles. ({@link waitAsync}
+ * uses it already.)
+ *
+ * @param pending - the promise to wait for; its outcome is not changed (a rejection still reaches whoever
+ *   handles `pending`).
+ * @returns `pending` itself.
+ * @example
+ * ```ts
+ * import { keepAliveUntil } from '@multiproc/transport';
+ * const flag = new Int32Array(new SharedArrayBuffer(4));
+ * const wait = Atomics.waitAsync(flag, 0, 0, 1_000);
+ * // Without keepAliveUntil, Node.js could exit here with the wait still pending.
+ * const result = wait.async ? await keepAliveUntil(wait.value) : wait.value;
+ * console.log(result); // 'timed-out' after a second, as nobody notifies
+ * ```
+ */
+export function keepAliveUntil<T>(pending: Promise<T>): Promise<T> {
+  if (held++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+  pending.then(letGo, letGo);
+  return pending;
 }
 
 /**
@@ -120,17 +142,7 @@ export function waitAsync(view: Int32Array, index: number, expected: number, tim
   if (spin(view, index, expected)) return Promise.resolve('ok');
   const result = Atomics.waitAsync(view, index, expected, timeout);
   if (!result.async) return Promise.resolve(result.value);
-  holdOpen();
-  return result.value.then(
-    (value) => {
-      release();
-      return value;
-    },
-    (error: unknown) => {
-      release();
-      throw error;
-    },
-  );
+  return keepAliveUntil(result.value);
 }
 
 /**

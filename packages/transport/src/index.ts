@@ -34,7 +34,7 @@ export type {
   ShareContext,
   ShareDescriptor,
 } from './codec.js';
-export { canBlock, notify, SPIN_ITERATIONS, waitAsync, waitSync } from './atomics.js';
+export { canBlock, keepAliveUntil, notify, SPIN_ITERATIONS, waitAsync, waitSync } from './atomics.js';
 export { registerBlockingHook } from './internal/sync-caller.js';
 export type { WaitResult } from './atomics.js';
 export { CHANNELS, Multiplexer, SHARE_CHANNEL, hasErrorCode, replyWithTransfer } from './multiplexer.js';

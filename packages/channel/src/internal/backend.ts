@@ -7,16 +7,16 @@
  */
 import {
   InvalidStateError,
-  UnsupportedError,
-  waitAsync,
+  keepAliveUntil,
+  registerBlockingHook,
   type RemoteObjects,
   type ServedObject,
   type ShareContext,
-  registerBlockingHook,
+  UnsupportedError,
+  waitAsync,
 } from '@multiproc/transport';
 import { checkTimeout, LocalCore, QUEUE_ERRORS, type WaitOptions } from './local.js';
 import { keepPacked, pack, type Packed } from './serialize.js';
-import { holdWhile } from './keep-alive.js';
 import { FLAG_CLOSED, Kind, OK, RECORD_HEADER, Ring, SPACE, type RingBuffers } from './ring.js';
 
 const noop = (): void => {};
@@ -454,7 +454,7 @@ export class RemoteQueueBackend implements QueueBackend {
     this.#sent += count;
     this.#unacked++;
     if (ask) this.#asking++;
-    holdWhile(this.#call('push', [records, count, ask, giveBack])).then(
+    keepAliveUntil(this.#call('push', [records, count, ask, giveBack])).then(
       (reply) => {
         const [granted, closed] = reply as [number, boolean];
         this.#unacked--;
@@ -525,7 +525,7 @@ export class RemoteQueueBackend implements QueueBackend {
       this.#headBusy = true;
       this.#sent++;
       const remaining = head.deadline === Number.POSITIVE_INFINITY ? undefined : Math.max(0, head.deadline - Date.now());
-      holdWhile(this.#call('putWait', [head.item, head.block, remaining])).then(
+      keepAliveUntil(this.#call('putWait', [head.item, head.block, remaining])).then(
         (reply) => {
           const [granted, closed] = reply as [number, boolean];
           waiting.shift();
@@ -598,7 +598,7 @@ export class RemoteQueueBackend implements QueueBackend {
   }
 
   put(item: unknown, options: WaitOptions): Promise<void> {
-    if (!this.#pipelined) return holdWhile(this.#call('put', [item, options.block !== false, options.timeout])) as Promise<void>;
+    if (!this.#pipelined) return keepAliveUntil(this.#call('put', [item, options.block !== false, options.timeout])) as Promise<void>;
     let packed: Packed | undefined;
     let deadline: number;
     try {
@@ -614,7 +614,7 @@ export class RemoteQueueBackend implements QueueBackend {
     } catch (error) {
       return Promise.reject(error);
     }
-    return holdWhile(
+    return keepAliveUntil(
       new Promise<void>((resolve, reject) => {
         this.#waiting.push({ item, packed, block: options.block !== false, deadline, resolve, reject });
         this.#pump();
@@ -680,7 +680,7 @@ export class RemoteQueueBackend implements QueueBackend {
 
   close(): void {
     const send = (): Promise<void> => {
-      holdWhile(this.#call('close', [])).catch(() => {
+      keepAliveUntil(this.#call('close', [])).catch(() => {
         // The owner is gone: so is the queue.
       });
       return RESOLVED;

@@ -7,13 +7,13 @@ import {
   encode,
   InvalidArgumentError,
   InvalidStateError,
-  UnsupportedError,
+  keepAliveUntil,
   type RemoteObjects,
   type ServedObject,
   type ShareContext,
+  UnsupportedError,
 } from '@multiproc/transport';
 import { EOFError } from '../errors.js';
-import { holdWhile } from './keep-alive.js';
 import { LocalCore, type CoreErrors } from './local.js';
 import { CLOSED, EMPTY, FLAG_CLOSED, FLAG_READER_CLOSED, GET_WAITERS, ITEMS, Kind, MISMATCH, OK, PUT_WAITERS, Ring, SPACE, TOO_LARGE, type RingBuffers } from './ring.js';
 import { waitAsync, waitSync } from '@multiproc/transport';
@@ -359,7 +359,7 @@ export class RemotePipeBackend implements PipeBackend {
 
   #fire(method: string, args: unknown[]): void {
     // A pipe send does not wait for the owner; a failure surfaces on the next call.
-    holdWhile(this.#call(method, args)).catch((error: unknown) => {
+    keepAliveUntil(this.#call(method, args)).catch((error: unknown) => {
       this.#deferred ??= error;
     });
   }
@@ -430,7 +430,7 @@ export class RemotePipeBackend implements PipeBackend {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    holdWhile(this.#remote.call(this.#served, 'close', [])).catch(() => {
+    keepAliveUntil(this.#remote.call(this.#served, 'close', [])).catch(() => {
       // The owner is gone: so is the pipe.
     });
   }

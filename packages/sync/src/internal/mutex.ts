@@ -34,6 +34,7 @@
  * and while any waiter is hungry every release wakes at once. Releases after a blocking acquire always wake
  * at once.
  */
+import { keepAliveUntil } from '@multiproc/transport';
 import { AbandonedLockError, LockNotHeldError } from '../errors.js';
 import { describeHolder, isAlive, SLICE_MS, type LivenessTable } from './liveness.js';
 import { deadlineOf, leftUntil } from './remote.js';
@@ -75,20 +76,6 @@ export const MUTEX_BYTES = 32;
 const ACQUIRED: Promise<boolean> = Promise.resolve(true);
 const NOT_ACQUIRED: Promise<boolean> = Promise.resolve(false);
 
-// A pending Atomics.waitAsync does not keep Node.js alive on its own; one ref'd timer does while any waits.
-let parkedAsync = 0;
-let keepAlive: NodeJS.Timeout | undefined;
-
-function holdOpen(): void {
-  if (parkedAsync++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
-}
-
-function letGo(): void {
-  if (--parkedAsync === 0 && keepAlive !== undefined) {
-    clearInterval(keepAlive);
-    keepAlive = undefined;
-  }
-}
 
 /** A mutex over shared memory. `recursive` makes it an RLock (owner plus depth). */
 export class Mutex {
@@ -268,17 +255,8 @@ export class Mutex {
       if (step.done) return step.value;
       const [seq, ms] = step.value;
       const wait = Atomics.waitAsync(this.state, WAKE, seq, ms);
-      let result: WaitResult;
-      if (wait.async) {
-        holdOpen();
-        try {
-          result = await wait.value;
-        } finally {
-          letGo();
-        }
-      } else {
-        result = wait.value;
-      }
+      // A pending Atomics.waitAsync does not keep Node.js alive on its own.
+      const result: WaitResult = wait.async ? await keepAliveUntil(wait.value) : wait.value;
       step = steps.next(result);
     }
   }
