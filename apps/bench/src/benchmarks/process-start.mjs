@@ -133,7 +133,12 @@ export default {
       `process runtime vs raw fork: ${percent(s.process.median / forked)}`,
       py.error ? `Python rows: n/a, ${py.error}` : `Python ${py.version}${py.skipped.length ? ` (start methods not available: ${py.skipped.join(', ')})` : ''}`,
     ];
+    const targets = [
+      { target: 'thread runtime start+join within +10% of a raw Worker', value: percent(threadVsWorker), met: threadVsWorker <= 1.1 },
+      { target: 'warm standby start+join under 5 ms (stretch)', value: `${ms(s.threadWarm.median)} ms`, met: s.threadWarm.median < 5 },
+    ];
     return {
+      targets,
       header: ['variant', 'runtime', 'median ms', 'p90 ms', 'vs baseline'],
       align: ['l', 'l', 'r', 'r', 'l'],
       rows,
