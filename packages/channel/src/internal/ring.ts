@@ -29,19 +29,19 @@ import { InvalidArgumentError, notify, waitSync } from '@multiproc/transport';
 // The put side (written by producers only, under PUT_LOCK).
 const PUT_LOCK = 0;
 /** Byte offset of the next record to write. */
-const TAIL = 1;
+export const TAIL = 1;
 /** Records put so far (wraps around 2^32; published with a seq-cst store after the record is written). */
-const PUT_SEQ = 2;
+export const PUT_SEQ = 2;
 /** Bytes put so far (wraps around 2^32). */
-const PUT_BYTES = 3;
+export const PUT_BYTES = 3;
 // The take side (written by consumers only, under TAKE_LOCK).
 const TAKE_LOCK = 16;
 /** Byte offset of the next record to read. */
-const HEAD = 17;
+export const HEAD = 17;
 /** Records taken so far (wraps around 2^32). */
-const TAKE_SEQ = 18;
+export const TAKE_SEQ = 18;
 /** Bytes taken so far (wraps around 2^32; published after the record is read). */
-const TAKE_BYTES = 19;
+export const TAKE_BYTES = 19;
 // Written rarely (grow, close).
 const CAP = 32;
 export const FLAGS = 33;
@@ -91,6 +91,13 @@ export const RECORD_HEADER = 5;
 /** Payloads up to this many bytes are copied by a byte loop. */
 const SMALL_COPY = 96;
 const SPIN = 64;
+/**
+ * How far a side's own count may move on before it reads the other side's count again, whatever its last
+ * reading says (see Ring#available and Ring#readTakeSide): far below 2^31, so that differences of the
+ * wrapping 32-bit counts stay exact however long a thread leaves a ring alone.
+ */
+const STALE_ITEMS = 1 << 20;
+const STALE_BYTES = 1 << 30;
 const DEFAULT_INITIAL_BYTES = 16 * 1024;
 /** The most a ring's data buffer grows to (address space is reserved, memory committed as used). */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -141,11 +148,22 @@ export class Ring {
   /** Length of the record that made {@link tryTake} return MISMATCH or TOO_LARGE. */
   peekedLength = 0;
   peekedKind: Kind = Kind.Undefined;
-  /** The put count this thread last read (consumer side: stale is safe, it only grows). */
+  /**
+   * The put count this thread last read (consumer side; stale is safe, since it only grows), and the taken
+   * count at that moment: a value read more than STALE_ITEMS takes ago is read again, so that differences
+   * of these wrapping 32-bit counts never wrap (all zero at first: safe too, it says empty).
+   */
   #seenPut = 0;
-  /** The taken-bytes and taken-items counts this thread last read (producer side; likewise). */
-  #seenTakeBytes = 0;
+  #seenPutAt = 0;
+  /**
+   * The taken-items and taken-bytes counts this thread last read (producer side; stale is safe, it only
+   * makes the ring look fuller), and the put counts at that moment (read again after STALE_ITEMS puts or
+   * STALE_BYTES bytes, likewise).
+   */
   #seenTake = 0;
+  #seenTakeBytes = 0;
+  #seenTakeAt = 0;
+  #seenTakeBytesAt = 0;
 
   private constructor(buffers: RingBuffers) {
     this.id = buffers.id;
@@ -306,19 +324,22 @@ export class Ring {
     this.#lock(PUT_LOCK);
     try {
       const put = h[PUT_SEQ] as number;
+      const putBytes = h[PUT_BYTES] as number;
+      if (((put - this.#seenTakeAt) >>> 0) > STALE_ITEMS || ((putBytes - this.#seenTakeBytesAt) >>> 0) > STALE_BYTES) {
+        this.#readTakeSide(put, putBytes);
+      }
       if (!reserved) {
         // A reserved put fills a slot granted before: neither close nor maxsize can refuse it.
         if ((Atomics.load(h, FLAGS) & (FLAG_CLOSED | FLAG_READER_CLOSED)) !== 0) return CLOSED;
         const maxsize = h[MAXSIZE] as number;
         if (maxsize > 0 && ((put - this.#seenTake) | 0) + Atomics.load(h, PENDING) >= maxsize) {
-          this.#seenTake = Atomics.load(h, TAKE_SEQ);
+          this.#readTakeSide(put, putBytes);
           if (((put - this.#seenTake) | 0) + Atomics.load(h, PENDING) >= maxsize) return FULL;
         }
       }
-      const putBytes = h[PUT_BYTES] as number;
       let cap = h[CAP] as number;
       if (((putBytes - this.#seenTakeBytes) >>> 0) + need > cap) {
-        this.#seenTakeBytes = Atomics.load(h, TAKE_BYTES);
+        this.#readTakeSide(put, putBytes);
         if (((putBytes - this.#seenTakeBytes) >>> 0) + need > cap) {
           if (!this.#grow(need)) return FULL;
           cap = h[CAP] as number;
@@ -379,18 +400,12 @@ export class Ring {
    */
   tryTake(accept?: (kind: Kind) => boolean, maxLength = Number.POSITIVE_INFINITY): number {
     const h = this.h;
-    if (((this.#seenPut - Atomics.load(h, TAKE_SEQ)) | 0) <= 0) {
-      this.#seenPut = Atomics.load(h, PUT_SEQ);
-      if (((this.#seenPut - Atomics.load(h, TAKE_SEQ)) | 0) <= 0) return this.#emptyResult();
-    }
+    if (!this.#available(Atomics.load(h, TAKE_SEQ))) return this.#emptyResult();
     this.#lock(TAKE_LOCK);
     try {
       const take = h[TAKE_SEQ] as number;
-      if (((this.#seenPut - take) | 0) <= 0) {
-        // Another consumer took what this thread saw: read the put count again.
-        this.#seenPut = Atomics.load(h, PUT_SEQ);
-        if (((this.#seenPut - take) | 0) <= 0) return this.#emptyResult();
-      }
+      // Another consumer may have taken what this thread saw.
+      if (!this.#available(take)) return this.#emptyResult();
       const cap = h[CAP] as number;
       const data = this.#view(cap);
       const head = h[HEAD] as number;
@@ -456,6 +471,25 @@ export class Ring {
       notify(h, SPACE, 1);
     }
     return OK;
+  }
+
+  /**
+   * Whether a record is there to take, given the taken count `take`: from the put count seen last when that
+   * says so and is recent, else from the put count read again.
+   */
+  #available(take: number): boolean {
+    if (((take - this.#seenPutAt) >>> 0) <= STALE_ITEMS && ((this.#seenPut - take) | 0) > 0) return true;
+    this.#seenPut = Atomics.load(this.h, PUT_SEQ);
+    this.#seenPutAt = take;
+    return ((this.#seenPut - take) | 0) > 0;
+  }
+
+  /** Reads the take side's counts again (a producer, under the put lock; `put`/`putBytes`: its own counts now). */
+  #readTakeSide(put: number, putBytes: number): void {
+    this.#seenTake = Atomics.load(this.h, TAKE_SEQ);
+    this.#seenTakeBytes = Atomics.load(this.h, TAKE_BYTES);
+    this.#seenTakeAt = put;
+    this.#seenTakeBytesAt = putBytes;
   }
 
   /** What an empty ring answers a take: CLOSED once the writers are done and nothing is on its way. */
