@@ -77,6 +77,13 @@ describe('the ring encoding of items', () => {
     for (const item of items) expectClone(queue.getSync(), item);
   });
 
+  it('decodes recurring shapes where code generation from strings is disallowed (a child process)', async () => {
+    const out = track(new Queue<number>());
+    const child = start({ target: tasks.shapesRoundTrip, args: [out], runtime: 'process', execArgv: ['--disallow-code-generation-from-strings'] });
+    expect(await out.get({ timeout: 30_000 })).toBe(40);
+    expect(await child.join(30_000)).toBe(0);
+  });
+
   it('keeps small records intact where they wrap around the end of the buffer', async () => {
     // A backlog of a few records: the 16 KiB buffer never grows, so records wrap around its end, split
     // anywhere (header, int32, float64, compact payloads).

@@ -442,6 +442,8 @@ let lastShape: Shape | undefined;
 /** How often a key block without a shape was seen lately (a shape is made once it recurs). */
 const shapeMisses = new Map<string, number>();
 const SHAPE_AFTER = 4;
+/** Whether constructors may be made (not where code generation from strings is disallowed). */
+let shapesAllowed = true;
 
 /** Whether the `length` bytes at `start` of the record are `bytes`. */
 function sameBytes(bytes: Uint8Array, start: number, length: number): boolean {
@@ -508,6 +510,7 @@ function newShape(start: number, end: number, count: number, slot: number): Shap
     return undefined;
   }
   shapeMisses.delete(id);
+  if (!shapesAllowed) return undefined;
   const saved = decPos;
   decPos = start;
   const keys: string[] = [];
@@ -516,7 +519,15 @@ function newShape(start: number, end: number, count: number, slot: number): Shap
   if (keys.includes('__proto__') || new Set(keys).size !== count) return undefined;
   // The keys are JSON-quoted, so no key can break out of the literal; `__proto__` was excluded above.
   const body = `return {${keys.map((key, i) => `${JSON.stringify(key)}: v[b + ${i}]`).join(', ')}};`;
-  const shape: Shape = { bytes: Uint8Array.prototype.slice.call(dec, start, end), keys, make: new Function('v', 'b', body) as Shape['make'] };
+  let make: Shape['make'];
+  try {
+    make = new Function('v', 'b', body) as Shape['make'];
+  } catch {
+    // Code generation is disallowed here (--disallow-code-generation-from-strings): build objects key by key.
+    shapesAllowed = false;
+    return undefined;
+  }
+  const shape: Shape = { bytes: Uint8Array.prototype.slice.call(dec, start, end), keys, make };
   shapeTable[slot] = shape;
   return shape;
 }
