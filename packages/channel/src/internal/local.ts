@@ -21,7 +21,7 @@ import {
   TOO_LARGE,
   UNFINISHED,
 } from './ring.js';
-import { decodeSmall, keepPacked, pack, reviveSide, reviveSideAsync, unpack, unpackAsync, type Packed } from './serialize.js';
+import { decodeSmall, decodeSmallAt, keepPacked, pack, reviveSide, reviveSideAsync, unpack, unpackAsync, type Packed } from './serialize.js';
 import { SideHub } from './side.js';
 
 /** Options of a blocking operation. */
@@ -99,6 +99,7 @@ export class LocalCore {
 
   constructor(ring: Ring, owner: boolean, errors: CoreErrors, holder: object) {
     this.ring = ring;
+    ring.smallDecoder = decodeSmallAt;
     this.owner = owner;
     this.errors = errors;
     hubRefs.set(ring.id, (hubRefs.get(ring.id) ?? 0) + 1);

@@ -132,7 +132,14 @@ export class Ring {
   readonly h: Int32Array;
   readonly headerSab: SharedArrayBuffer;
   readonly dataSab: SharedArrayBuffer;
-  #data: Uint8Array;
+  /** The data, as a Buffer so that a Small record can be decoded in place (see {@link smallDecoder}). */
+  #data: Buffer;
+  /**
+   * Decodes a Small record in place, while the take lock still protects its bytes (set by the queue and pipe
+   * backends). Without it, or for a record that wraps around the end of the buffer, a take copies the
+   * payload to {@link scratch} instead.
+   */
+  smallDecoder: ((data: Buffer, start: number, length: number) => unknown) | undefined;
   /** Kind of the record last taken by {@link tryTake}. */
   takenKind: Kind = Kind.Undefined;
   /** Payload of the record last taken (undefined for kinds without bytes). */
@@ -170,7 +177,7 @@ export class Ring {
     this.headerSab = buffers.header;
     this.dataSab = buffers.data;
     this.h = new Int32Array(buffers.header);
-    this.#data = new Uint8Array(buffers.data, 0, 0);
+    this.#data = Buffer.from(buffers.data, 0, 0);
   }
 
   /** Creates a new ring. `maxsize` 0 is unbounded (in items). */
@@ -236,9 +243,9 @@ export class Ring {
     }
   }
 
-  #view(cap: number): Uint8Array {
+  #view(cap: number): Buffer {
     // A fixed-length view of the current capacity (see the file comment on length-tracking views).
-    if (this.#data.length !== cap) this.#data = new Uint8Array(this.dataSab, 0, cap);
+    if (this.#data.length !== cap) this.#data = Buffer.from(this.dataSab, 0, cap);
     return this.#data;
   }
 
@@ -431,7 +438,10 @@ export class Ring {
       let pos = head + RECORD_HEADER;
       if (pos >= cap) pos -= cap;
       this.takenKind = kind;
-      if (kind === Kind.Small) {
+      const decoder = this.smallDecoder;
+      if (kind === Kind.Small && decoder !== undefined && pos + length <= cap && this.#decodeInPlace(decoder, data, pos, length)) {
+        // Decoded where it lies (takenKind is Decoded now).
+      } else if (kind === Kind.Small) {
         let scratch = this.scratch;
         if (scratch.length < length) scratch = this.scratch = Buffer.allocUnsafeSlow(Math.max(length, scratch.length * 2));
         if (length <= SMALL_COPY) {
@@ -490,6 +500,21 @@ export class Ring {
     this.#seenTakeBytes = Atomics.load(this.h, TAKE_BYTES);
     this.#seenTakeAt = put;
     this.#seenTakeBytesAt = putBytes;
+  }
+
+  /**
+   * Decodes the Small record at `start` in place into {@link takenValue}. Returns false, leaving it to the
+   * copy path (whose later decode reports the error), if it cannot be decoded.
+   */
+  #decodeInPlace(decoder: NonNullable<Ring['smallDecoder']>, data: Buffer, start: number, length: number): boolean {
+    try {
+      this.takenValue = decoder(data, start, length);
+    } catch {
+      return false;
+    }
+    this.takenKind = Kind.Decoded;
+    this.takenBytes = undefined;
+    return true;
   }
 
   /** What an empty ring answers a take: CLOSED once the writers are done and nothing is on its way. */

@@ -312,12 +312,26 @@ let decPos = 0;
 
 /** Decodes a Small record whose `length` bytes are at the start of `bytes`. */
 export function decodeSmall(bytes: Buffer, length: number): unknown {
-  dec = bytes;
-  decPos = 0;
-  const value = decValue();
-  if (decPos !== length) throw new UnsupportedError(`a malformed record: ${decPos} of ${length} bytes read`);
-  return value;
+  return decodeSmallAt(bytes, 0, length);
 }
+
+/**
+ * Decodes a Small record whose `length` bytes are at `start` of `bytes` (the ring's data itself: a
+ * consumer decodes in place, before it frees the record's bytes, instead of copying them out first).
+ */
+export function decodeSmallAt(bytes: Buffer, start: number, length: number): unknown {
+  dec = bytes;
+  decPos = start;
+  try {
+    const value = decValue();
+    if (decPos !== start + length) throw new UnsupportedError(`a malformed record: ${decPos - start} of ${length} bytes read`);
+    return value;
+  } finally {
+    dec = NO_BYTES; // do not keep a ring's buffer alive from here
+  }
+}
+
+const NO_BYTES: Buffer = Buffer.alloc(0);
 
 function decLength(): number {
   const n = dec[decPos++] as number;
