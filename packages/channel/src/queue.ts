@@ -17,6 +17,7 @@ import {
   type QueueBackend,
   type QueueData,
 } from './internal/backend.js';
+import { NO_WAIT_OPTIONS } from './internal/local.js';
 import { Ring } from './internal/ring.js';
 
 /**
@@ -131,7 +132,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * queue.close();
    * ```
    */
-  put(item: T, options: PutOptions = {}): Promise<void> {
+  put(item: T, options: PutOptions = NO_WAIT_OPTIONS): Promise<void> {
     return this[QUEUE_BACKEND].put(item, options);
   }
 
@@ -151,7 +152,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * queue.close();
    * ```
    */
-  putSync(item: T, options: PutOptions = {}): void {
+  putSync(item: T, options: PutOptions = NO_WAIT_OPTIONS): void {
     this[QUEUE_BACKEND].putSync(item, options);
   }
 
@@ -188,7 +189,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * queue.close();
    * ```
    */
-  get(options: GetOptions = {}): Promise<T> {
+  get(options: GetOptions = NO_WAIT_OPTIONS): Promise<T> {
     return this[QUEUE_BACKEND].get(options) as Promise<T>;
   }
 
@@ -208,7 +209,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * queue.close();
    * ```
    */
-  getSync(options: GetOptions = {}): T {
+  getSync(options: GetOptions = NO_WAIT_OPTIONS): T {
     return this[QUEUE_BACKEND].getSync(options) as T;
   }
 

@@ -31,6 +31,9 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** The options of a call that passes none: shared (never changed), so a call allocates no options object. */
+export const NO_WAIT_OPTIONS: Readonly<Record<never, never>> = Object.freeze({});
+
 /** How a core reports its states, so that queues and pipes can word their errors. */
 export interface CoreErrors {
   /** The ring is closed (for a put), or closed and drained (for a get). */
@@ -148,7 +151,7 @@ export class LocalCore {
   }
 
   /** Puts, blocking this thread while full. */
-  putSync(item: unknown, options: WaitOptions = {}, unfinished = false): void {
+  putSync(item: unknown, options: WaitOptions = NO_WAIT_OPTIONS, unfinished = false): void {
     const timeout = checkTimeout(options.timeout);
     const packed = this.#packFor(item);
     let result = this.#attemptPut(packed, unfinished);
@@ -177,13 +180,39 @@ export class LocalCore {
   }
 
   /** Puts without blocking this thread; resolves once the item is in. */
-  put(item: unknown, options: WaitOptions = {}, unfinished = false): Promise<void> {
+  put(item: unknown, options: WaitOptions = NO_WAIT_OPTIONS, unfinished = false): Promise<void> {
+    // Fast path, kept small so that the JIT inlines it into the caller's loop: no options, nobody waiting
+    // for room before this put, and room now.
+    if (options === NO_WAIT_OPTIONS && this.#putsWaiting === 0) {
+      let packed: Packed;
+      let result: number;
+      try {
+        packed = this.#packFor(item);
+        result = this.#attemptPut(packed, unfinished);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return result === OK ? RESOLVED : this.#putSlowly(item, options, unfinished, packed, result);
+    }
+    return this.#putSlowly(item, options, unfinished, undefined, undefined);
+  }
+
+  /**
+   * The rest of {@link put}: options, a full queue, puts waiting before this one. `packed` and `result`
+   * are the fast path's, when it ran.
+   */
+  #putSlowly(item: unknown, options: WaitOptions, unfinished: boolean, packedBefore: Packed | undefined, resultBefore: number | undefined): Promise<void> {
     let packed: Packed;
     let timeout: number | undefined;
     try {
       timeout = checkTimeout(options.timeout);
-      packed = this.#packFor(item);
-      if (this.#putsWaiting === 0) {
+      if (packedBefore !== undefined && resultBefore !== undefined) {
+        packed = packedBefore;
+        if (resultBefore !== FULL || options.block === false) throw this.#putFailure(resultBefore, timeout);
+      } else {
+        packed = this.#packFor(item);
+      }
+      if (packedBefore === undefined && this.#putsWaiting === 0) {
         const result = this.#attemptPut(packed, unfinished);
         if (result === OK) return RESOLVED;
         if (result !== FULL || options.block === false) throw this.#putFailure(result, timeout);
@@ -283,7 +312,7 @@ export class LocalCore {
   }
 
   /** Takes one record, blocking this thread while empty. Returns with the record in `ring.taken*`. */
-  takeSync(options: WaitOptions = {}, accept?: (kind: Kind) => boolean, maxLength?: number): number {
+  takeSync(options: WaitOptions = NO_WAIT_OPTIONS, accept?: (kind: Kind) => boolean, maxLength?: number): number {
     const timeout = checkTimeout(options.timeout);
     let result = this.#take(accept, maxLength);
     if (result !== 1 /* EMPTY */) return result;
@@ -310,7 +339,7 @@ export class LocalCore {
   }
 
   /** Takes one record without blocking this thread. */
-  async takeAsync(options: WaitOptions = {}, deadline?: number, accept?: (kind: Kind) => boolean, maxLength?: number): Promise<number> {
+  async takeAsync(options: WaitOptions = NO_WAIT_OPTIONS, deadline?: number, accept?: (kind: Kind) => boolean, maxLength?: number): Promise<number> {
     const h = this.ring.h;
     const signal = options.signal;
     for (;;) {
@@ -335,7 +364,7 @@ export class LocalCore {
   }
 
   /** Gets one item, blocking this thread while empty. */
-  getSync(options: WaitOptions = {}): unknown {
+  getSync(options: WaitOptions = NO_WAIT_OPTIONS): unknown {
     const result = this.takeSync(options);
     if (result === OK) return this.finishSync();
     if (result === CLOSED) throw this.errors.closedOnGet();
@@ -343,7 +372,7 @@ export class LocalCore {
   }
 
   /** Gets one item without blocking this thread. */
-  get(options: WaitOptions = {}): Promise<unknown> {
+  get(options: WaitOptions = NO_WAIT_OPTIONS): Promise<unknown> {
     let timeout: number | undefined;
     try {
       timeout = checkTimeout(options.timeout);
