@@ -181,48 +181,19 @@ export class LocalCore {
 
   /** Puts without blocking this thread; resolves once the item is in. */
   put(item: unknown, options: WaitOptions = NO_WAIT_OPTIONS, unfinished = false): Promise<void> {
-    // Fast path, kept small so that the JIT inlines it into the caller's loop: no options, nobody waiting
-    // for room before this put, and room now.
-    if (options === NO_WAIT_OPTIONS && this.#putsWaiting === 0) {
-      let packed: Packed;
-      let result: number;
-      try {
-        packed = this.#packFor(item);
-        result = this.#attemptPut(packed, unfinished);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return result === OK ? RESOLVED : this.#putSlowly(item, options, unfinished, packed, result);
-    }
-    return this.#putSlowly(item, options, unfinished, undefined, undefined);
-  }
-
-  /**
-   * The rest of {@link put}: options, a full queue, puts waiting before this one. `packed` and `result`
-   * are the fast path's, when it ran.
-   */
-  #putSlowly(item: unknown, options: WaitOptions, unfinished: boolean, packedBefore: Packed | undefined, resultBefore: number | undefined): Promise<void> {
     let packed: Packed;
     let timeout: number | undefined;
+    let result: number;
     try {
       timeout = checkTimeout(options.timeout);
-      if (packedBefore !== undefined && resultBefore !== undefined) {
-        packed = packedBefore;
-        if (resultBefore !== FULL || options.block === false) throw this.#putFailure(resultBefore, timeout);
-      } else {
-        packed = this.#packFor(item);
-      }
-      if (packedBefore === undefined && this.#putsWaiting === 0) {
-        const result = this.#attemptPut(packed, unfinished);
-        if (result === OK) return RESOLVED;
-        if (result !== FULL || options.block === false) throw this.#putFailure(result, timeout);
-      } else if (options.block === false) {
-        // Others wait for room before this one: the queue is full for a caller that will not wait.
-        throw this.#putFailure(FULL, timeout);
-      }
+      packed = this.#packFor(item);
+      // Puts already waiting for room go first: this one queues behind them (as if the ring were full).
+      result = this.#putsWaiting === 0 ? this.#attemptPut(packed, unfinished) : FULL;
     } catch (error) {
       return Promise.reject(error);
     }
+    if (result === OK) return RESOLVED;
+    if (result !== FULL || options.block === false) return Promise.reject(this.#putFailure(result, timeout));
     // The packed item may sit in shared scratch space: keep a copy while waiting.
     packed = keepPacked(packed);
     const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
