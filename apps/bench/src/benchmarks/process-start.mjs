@@ -12,7 +12,6 @@
  *  - Python multiprocessing.Process with the fork, spawn and forkserver start methods (python3 subprocess)
  * The Node rows are measured round-robin in this process; then the Python script runs alone.
  */
-import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { Process } from '@multiproc/process';
 import tasks from '../fixtures/tasks.mjs';
 import { roundRobin } from '../lib/measure.mjs';
+import { runPythonScript } from '../lib/python.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 import { percent, summarize } from '../lib/stats.mjs';
@@ -29,7 +29,6 @@ const NOOP_WORKER = new URL('../fixtures/noop-worker.mjs', import.meta.url);
 const IMPORT_TASK_WORKER = new URL('../fixtures/import-task-worker.mjs', import.meta.url);
 const TASKS_MODULE = new URL('../fixtures/tasks.mjs', import.meta.url).href;
 const NOOP_CHILD = fileURLToPath(new URL('../fixtures/noop-child.mjs', import.meta.url));
-const PY_SCRIPT = fileURLToPath(new URL('../python/process_start.py', import.meta.url));
 const PY_METHODS = ['fork', 'spawn', 'forkserver'];
 
 // `execArgv` set explicitly (to the same flags) makes a Process ineligible for the warm standby: a cold start.
@@ -58,25 +57,10 @@ async function rawFork() {
   if (code !== 0) throw new Error(`raw fork exited with ${code}`);
 }
 
-/** Runs the Python script; resolves { version, samples } or { error }. */
-function runPython({ runs, warmup }) {
-  const python = process.env.PYTHON ?? 'python3';
-  const argv = [PY_SCRIPT, '--runs', String(runs), '--warmup', String(warmup), '--methods', PY_METHODS.join(',')];
-  return new Promise((resolve) => {
-    execFile(python, argv, { maxBuffer: 16 * 1024 * 1024, timeout: 5 * 60_000 }, (error, stdout, stderr) => {
-      if (error) {
-        const why = error.code === 'ENOENT' ? `${python} not found (set PYTHON=...)` : `${python} failed: ${stderr.trim() || error.message}`;
-        resolve({ error: why });
-        return;
-      }
-      try {
-        const parsed = JSON.parse(stdout.trim().split('\n').pop());
-        resolve({ version: parsed.python, samples: parsed.samples, skipped: parsed.skipped ?? [] });
-      } catch (parseError) {
-        resolve({ error: `could not parse the Python script's output: ${parseError.message}` });
-      }
-    });
-  });
+/** Runs process_start.py; resolves { version, samples, skipped } or { error }. */
+async function runPython({ runs, warmup }) {
+  const parsed = await runPythonScript('process_start.py', undefined, { runs, warmup, methods: PY_METHODS.join(',') });
+  return parsed.error ? parsed : { version: parsed.python, samples: parsed.samples, skipped: parsed.skipped ?? [] };
 }
 
 export default {

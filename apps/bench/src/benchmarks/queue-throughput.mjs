@@ -20,14 +20,13 @@
  * Targets (issue 4): the thread Queue row >= 3x the MessagePort row and >= 5x Python's Queue, per shape.
  */
 import { once } from 'node:events';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Queue } from '@multiproc/channel';
 import { Process } from '@multiproc/process';
 import { Event } from '@multiproc/sync';
 import tasks from '../fixtures/channel-tasks.mjs';
 import { roundRobin } from '../lib/measure.mjs';
+import { runPythonScript } from '../lib/python.mjs';
 import { summarize, times } from '../lib/stats.mjs';
 import { BASE_MS, finish, rate, stamp } from '../lib/sync-bench.mjs';
 
@@ -46,7 +45,6 @@ const SHAPES = ['int', 'object'];
 const TARGET_VS_PORT = 3;
 const TARGET_VS_PYTHON = 5;
 const PORT_WORKER = new URL('../fixtures/channel-port-worker.mjs', import.meta.url);
-const PY_SCRIPT = fileURLToPath(new URL('../python/channel_bench.py', import.meta.url));
 
 /** Whether message `item` is the i-th message of `shape`. */
 const isMessage = (shape, item, i) => (shape === 'int' ? item === i : item?.id === i && item.name === 'item');
@@ -133,22 +131,8 @@ async function portRun({ n, shape }, bad) {
 }
 
 /** Runs channel_bench.py; resolves its JSON object, or { error } (the Python rows then show n/a). */
-export function runChannelPython(command, flags, { timeoutMs = 300_000 } = {}) {
-  const python = process.env.PYTHON ?? 'python3';
-  const argv = [PY_SCRIPT, command, ...Object.entries(flags).flatMap(([key, value]) => [`--${key}`, String(value)])];
-  return new Promise((resolve) => {
-    execFile(python, argv, { maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
-      if (error) {
-        resolve({ error: error.code === 'ENOENT' ? `${python} not found (set PYTHON=...)` : `${python} failed: ${stderr.trim() || error.message}` });
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop()));
-      } catch (parseError) {
-        resolve({ error: `could not parse the Python script's output: ${parseError.message}` });
-      }
-    });
-  });
+export function runChannelPython(command, flags) {
+  return runPythonScript('channel_bench.py', command, flags);
 }
 
 export default {

@@ -2,11 +2,9 @@
  * Helpers of the sync/shared benchmarks (lock-uncontended, value-increments, event-latency): running a task
  * in a Process to completion, the shared clock, and the Python script src/python/sync_bench.py.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Process } from '@multiproc/process';
+import { runPythonScript } from './python.mjs';
 
-const SCRIPT = fileURLToPath(new URL('../python/sync_bench.py', import.meta.url));
 
 /** Starts a Process running `target(...args)`; resolves when it exits with 0 (rejects otherwise, or after `timeoutMs`). */
 export async function runTask(target, args, runtime, { timeoutMs = 120_000 } = {}) {
@@ -42,22 +40,7 @@ export function stamp() {
  * Python is missing or fails (the Python rows then show n/a).
  */
 export function runSyncPython(command, flags, { timeoutMs = 120_000 } = {}) {
-  const python = process.env.PYTHON ?? 'python3';
-  const argv = [SCRIPT, command, ...Object.entries(flags).flatMap(([key, value]) => [`--${key}`, String(value)])];
-  return new Promise((resolve) => {
-    execFile(python, argv, { maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
-      if (error) {
-        const why = error.code === 'ENOENT' ? `${python} not found (set PYTHON=...)` : `${python} failed: ${stderr.trim() || error.message}`;
-        resolve({ error: why });
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop()));
-      } catch (parseError) {
-        resolve({ error: `could not parse the Python script's output: ${parseError.message}` });
-      }
-    });
-  });
+  return runPythonScript('sync_bench.py', command, flags, { timeoutMs });
 }
 
 /** "12.34" millions, or "n/a". */
