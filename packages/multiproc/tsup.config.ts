@@ -1,15 +1,5 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tooling/tsup.base.js';
 
 // One entry. The @multiproc/* packages stay external (they are dependencies), so the umbrella and a direct
 // import of a package share one copy of every class, registry and reviver.
-export default defineConfig({
-  tsconfig: 'tsconfig.build.json',
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: { entry: ['src/index.ts'] },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  splitting: true,
-});
+export default packageBuild();

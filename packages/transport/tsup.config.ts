@@ -1,13 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tooling/tsup.base.js';
 
-export default defineConfig({
-  tsconfig: 'tsconfig.build.json',
-  entry: ['src/index.ts', 'src/sync-helper.ts'],
-  dts: { entry: ['src/index.ts'] },
-  format: ['esm'],
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  splitting: true,
-});
+export default packageBuild({ entry: ['src/sync-helper.ts'] });
