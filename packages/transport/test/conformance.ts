@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BaseTransport, ClosedError, isTransport, type Transport } from '@multiproc/transport';
-import type { PeerReport } from './fixtures/echo-peer.js';
+import { runEchoPeer, type PeerReport } from './fixtures/echo-peer.js';
 import { delay, runUnrefFixture, waitFor, within } from './helpers.js';
 
 /** The far end of a pair under test. */
@@ -23,6 +23,26 @@ export interface Peer {
 export interface Pair {
   readonly local: BaseTransport;
   readonly peer: Peer;
+}
+
+/**
+ * A pair whose far end runs the echo peer in this thread, on `remote`. `dispose` ends everything the pair
+ * opened (by default: both transports).
+ */
+export function echoPair(local: BaseTransport, remote: Transport, dispose?: () => Promise<void>): Pair {
+  const report = new Promise<PeerReport>((resolve) => runEchoPeer(remote, resolve));
+  return {
+    local,
+    peer: {
+      report,
+      dispose:
+        dispose ??
+        (async () => {
+          remote.close();
+          local.close();
+        }),
+    },
+  };
 }
 
 /** How the suite checks `unref()` for this implementation. */

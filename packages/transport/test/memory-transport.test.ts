@@ -4,25 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryTransportPair } from '@multiproc/transport';
-import { runConformance } from './conformance.js';
-import { runEchoPeer, type PeerReport } from './fixtures/echo-peer.js';
+import { echoPair, runConformance } from './conformance.js';
 import { waitFor } from './helpers.js';
 
 runConformance(
   'in-memory pair',
   async () => {
     const [local, remote] = createMemoryTransportPair();
-    const report = new Promise<PeerReport>((resolve) => runEchoPeer(remote, resolve));
-    return {
-      local,
-      peer: {
-        report,
-        async dispose() {
-          remote.close();
-          local.close();
-        },
-      },
-    };
+    return echoPair(local, remote);
   },
   { unrefKind: 'memory', holdsEventLoop: false },
 );

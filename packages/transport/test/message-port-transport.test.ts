@@ -8,8 +8,8 @@ import { inspect } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessagePortTransport } from '@multiproc/transport';
-import { runConformance, type Peer } from './conformance.js';
-import { runEchoPeer, type PeerReport } from './fixtures/echo-peer.js';
+import { echoPair, runConformance, type Peer } from './conformance.js';
+import type { PeerReport } from './fixtures/echo-peer.js';
 import { startWorker, waitFor, within, type WorkerHandle } from './helpers.js';
 
 runConformance(
@@ -37,18 +37,7 @@ runConformance(
   async () => {
     const { port1, port2 } = new MessageChannel();
     const local = new MessagePortTransport(port1);
-    const remote = new MessagePortTransport(port2);
-    const report = new Promise<PeerReport>((resolve) => runEchoPeer(remote, resolve));
-    return {
-      local,
-      peer: {
-        report,
-        async dispose() {
-          remote.close();
-          local.close();
-        },
-      },
-    };
+    return echoPair(local, new MessagePortTransport(port2));
   },
   { unrefKind: 'message-port', holdsEventLoop: true },
 );

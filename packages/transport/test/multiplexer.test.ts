@@ -28,8 +28,7 @@ import {
   isTransport,
   replyWithTransfer,
 } from '@multiproc/transport';
-import { runConformance } from './conformance.js';
-import { runEchoPeer, type PeerReport } from './fixtures/echo-peer.js';
+import { echoPair, runConformance } from './conformance.js';
 import { CH } from './fixtures/mux-server.js';
 import { RUNTIMES, delay, socketPair, startRemoteServer, waitFor, within, type RemoteServer } from './helpers.js';
 
@@ -473,19 +472,11 @@ for (const over of ['MessageChannel', 'TCP socket'] as const) {
         right = new Multiplexer(new StreamTransport(sockets.server));
       }
       const local = left.channel(CHANNELS.user + 4) as BaseTransport;
-      const remote = right.channel(CHANNELS.user + 4);
-      const report = new Promise<PeerReport>((resolve) => runEchoPeer(remote, resolve));
-      return {
-        local,
-        peer: {
-          report,
-          async dispose() {
-            left.close();
-            right.close();
-            await sockets?.dispose();
-          },
-        },
-      };
+      return echoPair(local, right.channel(CHANNELS.user + 4), async () => {
+        left.close();
+        right.close();
+        await sockets?.dispose();
+      });
     },
     { unrefKind: 'mux-channel', holdsEventLoop: true },
   );

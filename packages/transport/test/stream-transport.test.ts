@@ -7,8 +7,8 @@ import { PassThrough } from 'node:stream';
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_FRAME_BYTES, InvalidArgumentError, StreamTransport } from '@multiproc/transport';
-import { runConformance } from './conformance.js';
-import { runEchoPeer, type PeerReport } from './fixtures/echo-peer.js';
+import { echoPair, runConformance } from './conformance.js';
+import type { PeerReport } from './fixtures/echo-peer.js';
 import { reportFrom, socketPair, spawnChild, waitFor, within } from './helpers.js';
 
 for (const kind of ['tcp', 'unix'] as const) {
@@ -18,18 +18,11 @@ for (const kind of ['tcp', 'unix'] as const) {
       const sockets = await socketPair(kind);
       const local = new StreamTransport(sockets.client);
       const remote = new StreamTransport(sockets.server);
-      const report = new Promise<PeerReport>((resolve) => runEchoPeer(remote, resolve));
-      return {
-        local,
-        peer: {
-          report,
-          async dispose() {
-            remote.close();
-            local.close();
-            await sockets.dispose();
-          },
-        },
-      };
+      return echoPair(local, remote, async () => {
+        remote.close();
+        local.close();
+        await sockets.dispose();
+      });
     },
     { unrefKind: kind === 'tcp' ? 'socket' : 'unix-socket', holdsEventLoop: true },
   );
