@@ -100,6 +100,7 @@ function letGo(): void {
  * @param pending - the promise to wait for; its outcome is not changed (a rejection still reaches whoever
  *   handles `pending`).
  * @returns `pending` itself.
+ * @throws {@link InvalidArgumentError} when `pending` is not a promise (or another thenable).
  * @example
  * ```ts
  * import { keepAliveUntil } from '@multiproc/transport';
@@ -111,6 +112,9 @@ function letGo(): void {
  * ```
  */
 export function keepAliveUntil<T>(pending: Promise<T>): Promise<T> {
+  if (typeof (pending as { then?: unknown } | null)?.then !== 'function') {
+    throw new InvalidArgumentError(`keepAliveUntil needs a promise, got ${pending === null ? 'null' : typeof pending}`);
+  }
   if (held++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
   pending.then(letGo, letGo);
   return pending;
