@@ -88,3 +88,8 @@ if (values.json) {
   writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2)}\n`);
   console.log(`\nraw results written to ${values.json}`);
 }
+
+// Everything measured has been printed and closed; a peer pool that failed to close (see poolifier in
+// lib/pools.mjs) must not keep the run from ending.
+process.exitCode = 0;
+setTimeout(() => process.exit(0), 1000).unref();

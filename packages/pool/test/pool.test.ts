@@ -380,6 +380,31 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
     else expect(bytes.byteLength).toBe(4);
   });
 
+  it.each([true, false])('one call at a time (spin: %s): every result and error reaches its own caller', async (spin) => {
+    const p = pool({ processes: 2, runtime, spin });
+    let sum = 0;
+    let failures = 0;
+    const n = runtime === 'thread' ? 3000 : 600;
+    for (let i = 0; i < n; i++) {
+      if (i % 250 === 0) {
+        // A slower, asynchronous task now and then: the pool stops polling for it and the event loop delivers it.
+        expect(await p.apply(tasks.sleep, [3, i])).toBe(i);
+        sum += i + 1;
+      } else if (i % 97 === 0) {
+        const error = await p.apply(tasks.fail, [`no ${i}`]).catch((e: unknown) => e);
+        expect((error as Error).message).toBe(`no ${i}`);
+        failures++;
+      } else {
+        const value = await p.apply(tasks.add, [i, 1]);
+        expect(value).toBe(i + 1);
+        sum += value as number;
+      }
+    }
+    const expectedFailures = Array.from({ length: n }, (_, i) => i).filter((i) => i % 250 !== 0 && i % 97 === 0).length;
+    expect(failures).toBe(expectedFailures);
+    expect(sum).toBe(Array.from({ length: n }, (_, i) => i).reduce((acc, i) => (i % 250 !== 0 && i % 97 === 0 ? acc : acc + i + 1), 0));
+  });
+
   it('Symbol.asyncDispose closes and joins without losing queued work', async () => {
     const result = await runScript('lifetime.mjs', ['dispose', runtime]);
     expect(result.code).toBe(0);
@@ -393,6 +418,25 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
     const pending = await runScript('lifetime.mjs', ['pending-keeps-alive', runtime], 20_000);
     expect(pending.code).toBe(0);
     expect(pending.stdout).toBe('late result\n');
+  });
+});
+
+describe('spinning is brief', () => {
+  it('after a run of one-at-a-time calls, an idle thread pool goes quiet (its workers stop polling)', async () => {
+    const p = pool({ processes: 2, runtime: 'thread' });
+    for (let i = 0; i < 3000; i++) await p.apply(tasks.noop);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const used = process.cpuUsage(before);
+    const share = (used.user + used.system) / 1000 / (performance.now() - t0);
+    // A worker that kept polling would use a whole core (share ~1); idle, it is about 0.01.
+    expect(share).toBeLessThan(0.25);
+  });
+
+  it('rejects a spin option that is not a boolean', () => {
+    expect(() => new Pool({ processes: 1, spin: 'yes' as never })).toThrow(InvalidArgumentError);
   });
 });
 

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { BaseTransport, type TransportCapabilities } from './transport.js';
 
 /**
@@ -40,6 +40,32 @@ export class MessagePortTransport extends BaseTransport {
 
   protected override get label(): string {
     return 'MessagePort transport';
+  }
+
+  /**
+   * Delivers one message already waiting on the port to the listeners, synchronously (Node's
+   * `receiveMessageOnPort`), so a reader can spin for an answer instead of sleeping until the event loop
+   * wakes it. Returns `false` when no message was waiting, no listener is attached or the port is closed.
+   *
+   * @example
+   * ```ts
+   * import { MessageChannel } from 'node:worker_threads';
+   * import { MessagePortTransport } from '@multiproc/transport';
+   * const { port1, port2 } = new MessageChannel();
+   * const a = new MessagePortTransport(port1);
+   * const b = new MessagePortTransport(port2);
+   * b.onMessage((message) => console.log('got', message));
+   * a.send('hi');
+   * while (!b.poll()) {} // 'got hi' is printed here, before the event loop runs
+   * a.close();
+   * ```
+   */
+  poll(): boolean {
+    if (this.closed || !this.hasMessageListeners) return false;
+    const received = receiveMessageOnPort(this.port);
+    if (received === undefined) return false;
+    this.deliver(received.message);
+    return true;
   }
 
   protected sendNow(message: unknown, transfer: readonly TransferListItem[]): void {

@@ -274,6 +274,22 @@ export class Multiplexer {
     return this.#closed || this.transport.closed;
   }
 
+  /**
+   * Whether the underlying transport can be polled ({@link Transport.poll}): a reader waiting for an
+   * answer expected within microseconds may spin on {@link Multiplexer.poll} before it parks.
+   */
+  get canPoll(): boolean {
+    return typeof this.transport.poll === 'function';
+  }
+
+  /**
+   * Delivers one frame that has already arrived on the transport, synchronously, to its channel's
+   * listeners or pending request; `false` when none was waiting or the transport cannot be polled.
+   */
+  poll(): boolean {
+    return this.transport.poll?.() ?? false;
+  }
+
   /** How many requests await a reply. */
   get pendingRequests(): number {
     return this.#pending.size;

@@ -100,6 +100,16 @@ export interface Transport {
   ref(): void;
   /** Stops the transport from keeping Node.js alive. */
   unref(): void;
+  /**
+   * Optional. Delivers one message that has already arrived to the message listeners, synchronously,
+   * instead of waiting for the event loop to do it; returns `false` when none was waiting (or no listener
+   * is attached, or the link is closed). Order is kept: a message delivered here is not delivered again.
+   * A reader that expects an answer within microseconds spins on it briefly before it parks (a pool
+   * worker between tasks, the pool waiting for a short task's result), which avoids the cost of waking a
+   * sleeping thread. {@link MessagePortTransport} implements it; a transport without it is simply never
+   * polled.
+   */
+  poll?(): boolean;
 }
 
 /**

@@ -82,6 +82,66 @@ describe('MessagePortTransport specifics', () => {
     expect(() => transport.send('x')).toThrow(/closed/);
   });
 
+  it('poll() delivers a waiting message synchronously, in order, and only once', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const a = new MessagePortTransport(port1);
+    const b = new MessagePortTransport(port2);
+    try {
+      expect(b.poll()).toBe(false); // no listener yet: nothing is taken off the port
+      const seen: unknown[] = [];
+      b.onMessage((message) => seen.push(message));
+      expect(b.poll()).toBe(false); // nothing waiting
+      a.send('one');
+      a.send({ two: 2 });
+      a.send('three');
+      expect(b.poll()).toBe(true);
+      expect(seen).toEqual(['one']); // delivered before poll() returned
+      expect(b.poll()).toBe(true);
+      expect(seen).toEqual(['one', { two: 2 }]);
+      // The third is left to the event loop: it arrives once, after the polled ones.
+      await waitFor(() => seen.length === 3, 'the third message', 5000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen).toEqual(['one', { two: 2 }, 'three']);
+      expect(b.poll()).toBe(false);
+      a.close();
+      await waitFor(() => b.closed, 'the close', 5000);
+      expect(b.poll()).toBe(false);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('a worker thread spinning on poll() answers without returning to its event loop', async () => {
+    // The worker blocks its event loop in a poll() loop for 2 s: only poll() can deliver to it.
+    const { Worker } = await import('node:worker_threads');
+    const { port1, port2 } = new MessageChannel();
+    const source = `
+      const { workerData } = require('node:worker_threads');
+      import(workerData.transportUrl).then(({ MessagePortTransport }) => {
+        const t = new MessagePortTransport(workerData.port);
+        let answered = 0;
+        t.onMessage((m) => { t.send(m * 2); answered++; });
+        const end = Date.now() + 2000;
+        while (answered < 3 && Date.now() < end) t.poll();
+        t.send(answered === 3 ? 'done by polling' : 'timed out');
+      });
+    `;
+    const transportUrl = import.meta.resolve('@multiproc/transport');
+    const thread = new Worker(source, { eval: true, workerData: { port: port2, transportUrl }, transferList: [port2] });
+    const local = new MessagePortTransport(port1);
+    const got: unknown[] = [];
+    local.onMessage((message) => got.push(message));
+    try {
+      for (const n of [1, 2, 3]) local.send(n);
+      await waitFor(() => got.length === 4, 'the answers', 10_000);
+      expect(got).toEqual([2, 4, 6, 'done by polling']);
+    } finally {
+      local.close();
+      await thread.terminate();
+    }
+  });
+
   it('a port closed before the transport was made is reported closed', async () => {
     const { port1, port2 } = new MessageChannel();
     const closedEvent = once(port2, 'close');

@@ -61,6 +61,27 @@ afterEach(() => {
 });
 
 describe('Multiplexer channels', () => {
+  it('poll() hands a waiting frame to its channel synchronously over a MessagePort; a memory pair cannot be polled', async () => {
+    const [a, b] = muxPair('message-channel');
+    expect(b.canPoll).toBe(true);
+    const seen: unknown[] = [];
+    b.onMessage(5, (payload) => seen.push(payload));
+    expect(b.poll()).toBe(false);
+    a.send(5, { n: 1 });
+    a.send(5, { n: 2 });
+    expect(b.poll()).toBe(true);
+    expect(seen).toEqual([{ n: 1 }]);
+    await waitFor(() => seen.length === 2, 'the second frame', 5000);
+    expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
+    const [c, d] = muxPair('memory');
+    expect(d.canPoll).toBe(false);
+    d.onMessage(5, (payload) => seen.push(payload));
+    c.send(5, 'later');
+    expect(d.poll()).toBe(false);
+    await waitFor(() => seen.length === 3, 'the memory frame', 5000);
+    expect(seen[2]).toBe('later');
+  });
+
   it('keeps numbered channels apart, each in order', async () => {
     const [a, b] = muxPair();
     const one: unknown[] = [];

@@ -48,4 +48,6 @@ export interface WorkerConfig {
   readonly started: SharedArrayBuffer | undefined;
   /** Send each result at once (child processes, where the parent cannot see the started counter). */
   readonly flushEachResult: boolean;
+  /** Poll for the next tasks briefly when the queue runs dry (PoolOptions.spin). */
+  readonly spin: boolean;
 }
