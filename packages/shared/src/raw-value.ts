@@ -10,9 +10,10 @@ import { checkElement, typecodeInfo, type Typecode, type ValueOf } from './typec
 
 /**
  * One element of a typecode in shared memory, with no lock, as Python's `RawValue(typecode, init)`. Each
- * read and write of `.value` is atomic on its own (integer types use Atomics); a compound update like
- * `+=` needs a lock (use {@link Value}). Between worker threads the memory is shared; in a child process the
- * object is a proxy to its owner and each access is a blocking call.
+ * read and write of `.value` is atomic on its own (integer elements are never torn; reads are
+ * `Atomics.load`, so they see the latest write); a compound update like `+=` needs a lock (use
+ * {@link Value}). Between worker threads the memory is shared; in a child process the object is a proxy to
+ * its owner and each access is a blocking call.
  *
  * @typeParam T - the typecode; `.value` is a `bigint` for `q Q l L bigint64 biguint64`, a `number` otherwise.
  * @example

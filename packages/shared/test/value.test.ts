@@ -65,6 +65,30 @@ describe('Value and RawValue (ported from CPython _test_multiprocessing.TestValu
     }).toThrow(InvalidArgumentError);
   });
 
+  it("an 'i' value (the int32 fast path) takes exactly the int32 numbers and reads back what was written", () => {
+    const value = new Value('i', 7);
+    for (const good of [-(2 ** 31), 2 ** 31 - 1, 0, -1, 123_456]) {
+      value.value = good;
+      expect(value.value).toBe(good);
+    }
+    value.value = -0;
+    expect(Object.is(value.value, 0)).toBe(true);
+    let coerced = false;
+    const sneaky = {
+      valueOf() {
+        coerced = true;
+        return 1;
+      },
+    };
+    for (const bad of [2 ** 31, -(2 ** 31) - 1, 1.5, Number.NaN, Infinity, '3', 5n, null, sneaky]) {
+      expect(() => {
+        value.value = bad as never;
+      }).toThrow(InvalidArgumentError);
+      expect(value.value).toBe(0); // unchanged: the last good write was -0, stored as 0
+    }
+    expect(coerced).toBe(false);
+  });
+
   it('getLock: an RLock by default, the lock given, or none with lock: false (test_getobj_getlock)', () => {
     expect(new Value('i', 5).getLock()).toBeInstanceOf(RLock);
     const lock = new Lock();

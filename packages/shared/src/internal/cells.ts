@@ -27,6 +27,8 @@ export class Cells {
   readonly type: TypecodeInfo;
   readonly length: number;
   readonly #view: TypedView | undefined;
+  /** The view again when it is an Int32Array (typecode `'i'`, the usual Value): `.value`'s fast path. */
+  readonly #int32: Int32Array | undefined;
   readonly #remote: { remote: RemoteObjects; id: number } | undefined;
   #served: ServedObject | undefined;
 
@@ -39,6 +41,7 @@ export class Cells {
     } else {
       const buffer = source?.buffer ?? new SharedArrayBuffer(Math.max(length, 1) * this.type.bytes);
       this.#view = this.type.view(buffer, 0, length);
+      if (this.#view instanceof Int32Array) this.#int32 = this.#view;
     }
   }
 
@@ -91,6 +94,8 @@ export class Cells {
 
   /** The first element (`.value` of a RawValue or Value): {@link get} without the index check. */
   first(): number | bigint {
+    const int32 = this.#int32;
+    if (int32 !== undefined) return Atomics.load(int32, 0);
     const view = this.#view;
     if (view !== undefined) return readElement(this.type, view, 0);
     const { remote, id } = this.#remote as { remote: RemoteObjects; id: number };
@@ -99,6 +104,12 @@ export class Cells {
 
   /** Sets the first element: {@link set} without the index check. */
   setFirst(value: unknown): void {
+    // Small on purpose (inlined into the caller's loop); `(value | 0) === value` holds for int32 numbers only.
+    const int32 = this.#int32;
+    if (int32 !== undefined && typeof value === 'number' && (value | 0) === value) {
+      int32[0] = value; // a plain store: see writeElement
+      return;
+    }
     const checked = checkElement(this.type, value, 'the value');
     const view = this.#view;
     if (view !== undefined) {
