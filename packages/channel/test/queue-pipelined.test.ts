@@ -37,6 +37,18 @@ describe('pipelined puts from a child process', () => {
     expect(got).toEqual([...range(20_000), ...range(3_000)]);
   });
 
+  it('a child that calls process.exit() right after its puts resolved: every one of them arrives, in order', async () => {
+    for (const count of [1, 300, 1_000]) {
+      const queue = track(new Queue<number>());
+      const child = start({ target: tasks.produceThenExit, args: [queue, count], runtime });
+      expect(await child.join()).toBe(0);
+      const got: number[] = [];
+      for (let i = 0; i < count; i++) got.push(await queue.get({ timeout: 10_000 }));
+      expect(got).toEqual(range(count));
+      expect(queue.qsize()).toBe(0);
+    }
+  });
+
   it('puts made before close() in the child go in; the consumer sees them, then the end', async () => {
     const queue = track(new Queue<number>());
     const child = start({ target: tasks.produceUnawaited, args: [queue, 5_000, true], runtime });

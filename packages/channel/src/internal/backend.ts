@@ -356,16 +356,21 @@ function packForBatch(item: unknown): Packed | undefined {
  * Proxies whose gathered puts wait for the end of the event-loop turn. Before this thread blocks in a
  * synchronous call (on any object: a lock, a value, another queue), they are sent at once: the turn does not
  * end while the thread blocks, and a peer that waits for those items before it answers would wait for ever.
+ * They are sent at once too when the process exits (`process.exit()` right after `await queue.put(x)`): a put
+ * that resolved is in the queue, as Python's Queue flushes its buffer before the process ends. (Sending from
+ * an `'exit'` listener works because the IPC channel writes to its pipe at once while the pipe has room.)
  */
 const gathering = new Set<{ flushBeforeBlocking(): void }>();
 let hookRegistered = false;
+function flushGathered(): void {
+  for (const each of [...gathering]) each.flushBeforeBlocking();
+}
 function gatherUntilTurnEnds(proxy: { flushBeforeBlocking(): void }): void {
   gathering.add(proxy);
   if (!hookRegistered) {
     hookRegistered = true;
-    registerBlockingHook(() => {
-      for (const each of [...gathering]) each.flushBeforeBlocking();
-    });
+    registerBlockingHook(flushGathered);
+    process.on('exit', flushGathered);
   }
 }
 
