@@ -83,7 +83,7 @@ export interface PoolOptions {
    * whose queue runs dry polls its port for the next tasks for 0.1 ms before it sleeps; the pool, having
    * sent a task measured to take microseconds while at most one task per worker is in flight (a caller
    * awaiting one call at a time), polls for the result on the calling thread for up to 20 µs, then from
-   * `setImmediate` (the event loop keeps running) for up to 0.2 ms. One call at a time then costs a few
+   * `setImmediate` (the event loop keeps running) for up to 0.05 ms. One call at a time then costs a few
    * microseconds instead of two thread wake-ups. Spins that keep missing back off for a while. `false`:
    * nothing spins and every message wakes its receiver through the event loop, so the calling thread is
    * never held, even for microseconds.
@@ -207,7 +207,7 @@ const EARLY_DEATHS_BEFORE_BROKEN = 3;
  */
 const SPIN_TASK_MS = 0.01;
 const SPIN_SYNC_MS = 0.02;
-const POLL_MS = 0.2;
+const POLL_MS = 0.05;
 /**
  * After SPIN_MISSES spins in a row that did not find the result, the next SPIN_BACKOFF results are waited
  * for through the event loop (the workers back off the same way). Where the machine has no idle core, the
