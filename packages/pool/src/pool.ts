@@ -47,6 +47,7 @@ import {
   type WireTasks,
   type WorkerConfig,
 } from './internal/protocol.js';
+import { SpinBackoff } from './internal/spin-backoff.js';
 import { poolWorkerTasks } from './worker.js';
 
 /**
@@ -208,15 +209,6 @@ const EARLY_DEATHS_BEFORE_BROKEN = 3;
 const SPIN_TASK_MS = 0.01;
 const SPIN_SYNC_MS = 0.02;
 const POLL_MS = 0.05;
-/**
- * After SPIN_MISSES spins in a row that did not find the result, the next SPIN_BACKOFF results are waited
- * for through the event loop (the workers back off the same way). Where the machine has no idle core, the
- * caller's thread and the worker's can end up taking turns on one core, each call then costing a whole
- * spin until the scheduler moves one of them; backing off bounds that cost.
- */
-const SPIN_MISSES = 64;
-const SPIN_BACKOFF = 256;
-
 /** One user call; receives the outcome of each of its tasks. */
 interface Call {
   done: boolean;
@@ -472,9 +464,10 @@ export class Pool {
   #earlyDeaths = 0;
   #workerCounter = 0;
   #openIterators = 0;
+  /** {@link PoolOptions.spin}. */
+  readonly #spin: boolean;
   #spinning = false;
-  #spinMisses = 0;
-  #spinBackoff = 0;
+  readonly #spinBackoff = new SpinBackoff();
   #polling = false;
   #pollUntil = 0;
 
@@ -509,6 +502,7 @@ export class Pool {
     this.#size = size;
     this.#runtime = options.runtime ?? getDefaultRuntime();
     this.#options = options;
+    this.#spin = options.spin !== false;
     this.#initializer = options.initializer === undefined ? undefined : describeTask(options.initializer, 'initializer');
     this.#initArgs = options.initArgs ?? [];
     for (let i = 0; i < size; i++) this.#spawn();
@@ -940,7 +934,7 @@ export class Pool {
       initArgs: this.#initArgs,
       started,
       flushEachResult: this.#runtime === 'process' || this.#options.taskTimeout !== undefined,
-      spin: this.#options.spin !== false,
+      spin: this.#spin,
     };
     const worker = new Process({
       target: poolWorkerTasks.poolWorker,
@@ -1098,7 +1092,7 @@ export class Pool {
       if (wasIdle) {
         this.#armTimeout(slot);
         // Not here, inside the loop over the slots: a result found by spinning calls back into #pump.
-        if (this.#options.spin !== false && slot.avgTaskMs < SPIN_TASK_MS && slot.connection.canPoll && this.#unfinished <= this.#slots.size) spinFor = slot;
+        if (this.#spin && slot.avgTaskMs < SPIN_TASK_MS && slot.connection.canPoll && this.#unfinished <= this.#slots.size) spinFor = slot;
       }
     }
     if (spinFor !== undefined) this.#waitBriefly(spinFor);
@@ -1253,11 +1247,7 @@ export class Pool {
 
   /** Waits for the result of a short task just sent to `slot` by polling its port (see SPIN_SYNC_MS, POLL_MS). */
   #waitBriefly(slot: Slot): void {
-    if (this.#spinning) return;
-    if (this.#spinBackoff > 0) {
-      this.#spinBackoff--;
-      return;
-    }
+    if (this.#spinning || !this.#spinBackoff.shouldSpin()) return;
     // A result found here calls back into #pump, which must not spin again from inside.
     this.#spinning = true;
     try {
@@ -1265,15 +1255,11 @@ export class Pool {
       const pending = slot.outstanding.length;
       do {
         if (slot.connection.poll() && slot.outstanding.length < pending) {
-          this.#spinMisses = 0;
+          this.#spinBackoff.hit();
           return;
         }
       } while (performance.now() < until && !slot.connection.closed);
-      if (++this.#spinMisses >= SPIN_MISSES) {
-        this.#spinMisses = 0;
-        this.#spinBackoff = SPIN_BACKOFF;
-        return;
-      }
+      if (this.#spinBackoff.miss()) return;
     } finally {
       this.#spinning = false;
     }

@@ -17,6 +17,7 @@ import {
   type WireResults,
   type WorkerConfig,
 } from './internal/protocol.js';
+import { SpinBackoff } from './internal/spin-backoff.js';
 
 /** Results are sent when this many are waiting, or when this much time passed since the last send. */
 const MAX_RESULTS_PER_MESSAGE = 4096;
@@ -29,14 +30,6 @@ const MAX_RESULT_DELAY_MS = 1;
  * enough that an idle pool costs nothing.
  */
 const SPIN_MS = 0.1;
-/**
- * Spinning backs off: after SPIN_MISSES polls in a row that found nothing, the next SPIN_BACKOFF times the
- * queue runs dry the worker sleeps at once. Where the machine has no idle core, a spinner holds the core its
- * caller needs; backing off bounds what that costs until the scheduler has moved one of them.
- */
-const SPIN_MISSES = 64;
-const SPIN_BACKOFF = 256;
-
 /** A primitive other than a symbol: a result the codec need not walk. */
 function isPlainPrimitive(value: unknown): boolean {
   return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
@@ -218,26 +211,19 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
   };
 
   const canPoll = config.spin && connection.canPoll;
-  let spinMisses = 0;
-  let spinBackoff = 0;
+  const backoff = new SpinBackoff();
   /** Polls the port for more tasks for up to SPIN_MS; true when some arrived. */
   const spin = (): boolean => {
-    if (spinBackoff > 0) {
-      spinBackoff--;
-      return false;
-    }
+    if (!backoff.shouldSpin()) return false;
     const until = performance.now() + SPIN_MS;
     while (!exiting && !connection.closed) {
       if (connection.poll() && head < queue.length) {
-        spinMisses = 0;
+        backoff.hit();
         return true;
       }
       if (performance.now() >= until) break;
     }
-    if (++spinMisses >= SPIN_MISSES) {
-      spinMisses = 0;
-      spinBackoff = SPIN_BACKOFF;
-    }
+    backoff.miss();
     return false;
   };
 
