@@ -403,6 +403,16 @@ function serializeErrorInto(error: Error, path: string, state: EncodeState): Ser
   }
 }
 
+/**
+ * How a Map key appears in a path: a string quoted, another primitive as written, an object or function by
+ * kind. Objects are never coerced to strings: a key's own `toString` may be anything (even throw).
+ */
+function keyLabel(key: unknown): string {
+  if (typeof key === 'string') return JSON.stringify(key);
+  if (key === null || (typeof key !== 'object' && typeof key !== 'function')) return String(key);
+  return typeof key === 'function' ? '<function key>' : '<object key>';
+}
+
 function walk(value: unknown, path: string, state: EncodeState): unknown {
   switch (typeof value) {
     case 'number':
@@ -464,7 +474,7 @@ function walk(value: unknown, path: string, state: EncodeState): unknown {
     const entries: Array<[unknown, unknown]> = [];
     for (const [key, item] of object) {
       const encodedKey = walk(key, `${path}<key>`, state);
-      const encodedItem = walk(item, `${path}.get(${typeof key === 'string' ? JSON.stringify(key) : String(key)})`, state);
+      const encodedItem = walk(item, `${path}.get(${keyLabel(key)})`, state);
       if (!Object.is(encodedKey, key) || !Object.is(encodedItem, item)) changed = true; // NaN is unchanged too
       entries.push([encodedKey, encodedItem]);
     }
@@ -541,7 +551,7 @@ function walkGraph(object: object, path: string, state: EncodeState): unknown {
     const out = new Map<unknown, unknown>();
     graph.set(object, out);
     for (const [key, item] of object) {
-      out.set(walk(key, `${path}<key>`, state), walk(item, `${path}.get(${typeof key === 'string' ? JSON.stringify(key) : String(key)})`, state));
+      out.set(walk(key, `${path}<key>`, state), walk(item, `${path}.get(${keyLabel(key)})`, state));
     }
     return out;
   }

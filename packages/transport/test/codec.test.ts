@@ -158,6 +158,11 @@ describe('encode: values that cannot be cloned are refused with their path', () 
     expect(notCloneable(() => encode({ m: new Map([[7, { fn() {} }]]) })).path).toBe('value.m.get(7).fn');
     expect(notCloneable(() => encode(new Map([[() => 1, 'v']]), { path: 'args' })).path).toBe('args<key>');
     expect(notCloneable(() => encode(new Set([Symbol.iterator]), { path: 'args' })).path).toBe('args<set item>');
+    // An object key is named by kind, never turned into a string (its own toString may be anything).
+    const oddKey = { toString: 0n };
+    expect(notCloneable(() => encode(new Map([[oddKey, { fn() {} }]]), { path: 'args' })).path).toBe('args.get(<object key>).fn');
+    const plain = new Map([[oddKey, new Set([1])]]);
+    expect(encode(plain).value).toBe(plain); // fast-check's counterexample (seed 1666489661): it threw before
   });
 
   it('quotes keys that are not identifiers', () => {
