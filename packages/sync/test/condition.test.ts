@@ -42,25 +42,32 @@ describe('Condition (ported from CPython lock_tests.ConditionTests)', () => {
 
   it('notify(n) wakes exactly n async waiters, the longest-waiting first', async () => {
     const condition = new Condition(new Lock());
+    // The lock is not FIFO (neither is CPython's), so the waiters may enter wait() in any order:
+    // record that order while each one holds the lock, and compare the wake-ups against it.
+    const entered: number[] = [];
     const woken: number[] = [];
     const waiters = Array.from({ length: 5 }, async (_, i) => {
       await condition.acquire();
+      entered.push(i);
       const notified = await condition.wait(10_000);
       if (notified) woken.push(i);
       condition.release();
     });
-    await sleep(20);
+    const deadline = Date.now() + 10_000;
+    while (entered.length < 5 && Date.now() < deadline) await sleep(5);
+    expect(entered.length).toBe(5);
+    // Acquiring the lock here means the last waiter has released it inside wait(), so all five are queued.
     await condition.acquire();
     condition.notify(2);
     condition.release();
     await sleep(50);
-    expect(woken).toEqual([0, 1]);
+    expect(woken).toEqual(entered.slice(0, 2));
     await condition.acquire();
     condition.notify(0);
     condition.notify();
     condition.release();
     await sleep(50);
-    expect(woken).toEqual([0, 1, 2]);
+    expect(woken).toEqual(entered.slice(0, 3));
     await condition.acquire();
     condition.notifyAll();
     condition.release();
