@@ -11,7 +11,6 @@
  *
  * @packageDocumentation
  */
-import { constants } from 'node:os';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import {
   AbortError,
@@ -425,7 +424,7 @@ function transfersIn(value: unknown, list: readonly TransferListItem[], found = 
 
 function signalName(exitCode: number, runtime: Runtime): NodeJS.Signals | undefined {
   if (runtime !== 'process' || exitCode >= 0) return undefined;
-  const entry = Object.entries(constants.signals).find(([, number]) => number === -exitCode);
+  const entry = Object.entries(process.getBuiltinModule('node:os').constants.signals).find(([, number]) => number === -exitCode);
   return entry?.[0] as NodeJS.Signals | undefined;
 }
 

@@ -5,7 +5,6 @@
  *
  * @packageDocumentation
  */
-import { availableParallelism } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import type { Multiplexer } from '@multiproc/transport';
 import type { Runtime } from './runtime.js';
@@ -181,5 +180,5 @@ export function parentConnection(): Multiplexer | undefined {
  * ```
  */
 export function cpuCount(): number {
-  return Math.max(1, availableParallelism());
+  return Math.max(1, process.getBuiltinModule('node:os').availableParallelism());
 }

@@ -6,14 +6,13 @@
  * @packageDocumentation
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { createRequire } from 'node:module';
 import { InvalidArgumentError, ProtocolError } from './errors.js';
 import { BaseTransport, type TransportCapabilities } from './transport.js';
 
-// node:v8 is loaded on first use: most workers never open a stream transport.
-const load = createRequire(import.meta.url);
+// node:v8 is loaded on first use: most workers never open a stream transport. (process.getBuiltinModule,
+// not createRequire: importing node:module costs a new worker more than the call saves.)
 let v8: typeof import('node:v8') | undefined;
-const codecV8 = (): typeof import('node:v8') => (v8 ??= load('node:v8') as typeof import('node:v8'));
+const codecV8 = (): typeof import('node:v8') => (v8 ??= process.getBuiltinModule('node:v8'));
 
 /**
  * The largest frame a {@link StreamTransport} accepts by default: 1 GiB. A frame whose length prefix

@@ -4,9 +4,6 @@
  * and everything it printed has been written out.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { constants } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { ChildProcessTransport, MessagePortTransport, Multiplexer } from '@multiproc/transport';
@@ -14,8 +11,10 @@ import { ProcessError } from '../errors.js';
 import { BOOT_ENV, BOOT_KEY, STANDBY_KEY, type BootInfo } from './boot.js';
 
 /** The Python exit code of a terminate() / kill(). */
-export const EXIT_TERMINATED = -constants.signals.SIGTERM;
-export const EXIT_KILLED = -constants.signals.SIGKILL;
+// SIGTERM and SIGKILL are 15 and 9 wherever Node.js runs (os.constants.signals); literals, because every
+// worker imports this module and node:os is fetched only when a signal number must be looked up.
+export const EXIT_TERMINATED = -15;
+export const EXIT_KILLED = -9;
 
 export interface SpawnOptions {
   readonly boot: BootInfo;
@@ -53,12 +52,11 @@ function drained(connection: Multiplexer): Promise<void> {
   });
 }
 
-// node:child_process is loaded on first use: every worker imports this package (for defineTasks),
-// few of them fork.
-const load = createRequire(import.meta.url);
+// node:child_process is fetched on first use (process.getBuiltinModule): every worker imports this
+// package (for defineTasks), few of them fork.
 
 const WORKER_URL = new URL('./bootstrap-thread.js', import.meta.url);
-const CHILD_PATH = fileURLToPath(new URL('./bootstrap-process.js', import.meta.url));
+const CHILD_URL = new URL('./bootstrap-process.js', import.meta.url);
 
 /**
  * A warm standby: a worker thread that has already loaded the bootstrap and waits for its boot record.
@@ -262,8 +260,8 @@ export function startChildProcess(options: SpawnOptions): Backend {
   let child: ChildProcess;
   const env = { ...(options.env ?? process.env), [BOOT_ENV]: JSON.stringify(options.boot) };
   try {
-    const { fork } = load('node:child_process') as typeof import('node:child_process');
-    child = fork(CHILD_PATH, [], {
+    const { fork } = process.getBuiltinModule('node:child_process');
+    child = fork(process.getBuiltinModule('node:url').fileURLToPath(CHILD_URL), [], {
       serialization: 'advanced',
       env,
       execArgv: [...(options.execArgv ?? process.execArgv), ...heapFlags(options.resourceLimits)],
@@ -295,7 +293,7 @@ export function startChildProcess(options: SpawnOptions): Backend {
       }
     });
     child.once('exit', (code, signal) => {
-      const result = code ?? (signal ? -(constants.signals[signal] ?? 1) : 1);
+      const result = code ?? (signal ? -(process.getBuiltinModule('node:os').constants.signals[signal] ?? 1) : 1);
       exitCode = result;
       // 'exit' can come before the last IPC messages were read: report it once the channel is drained.
       void drained(connection).then(() => finish(result));

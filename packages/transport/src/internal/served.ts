@@ -9,7 +9,6 @@
  * is served over a transport without shared memory, unref'd so it never keeps Node.js alive, and removed
  * when the process exits.
  */
-import { createRequire } from 'node:module';
 import type { Server } from 'node:net';
 import type { ServedObject } from '../codec.js';
 import { ClosedError } from '../errors.js';
@@ -19,8 +18,8 @@ interface Entry {
   refs: number;
 }
 
-// Loaded on first use: every worker imports this module, few ever open an endpoint.
-const load = createRequire(import.meta.url);
+// node:net, node:os, node:path and node:fs are fetched on first use (process.getBuiltinModule): every
+// worker imports this module, few ever open an endpoint.
 
 const REGISTRY = Symbol.for('multiproc.servedObjects');
 interface Registry {
@@ -84,10 +83,10 @@ export function servedObjectCount(): number {
  */
 export function shareEndpoint(onConnection: (socket: import('node:net').Socket) => void): string {
   if (registry.endpoint !== undefined) return registry.endpoint;
-  const { createServer } = load('node:net') as typeof import('node:net');
-  const { tmpdir } = load('node:os') as typeof import('node:os');
-  const { join } = load('node:path') as typeof import('node:path');
-  const { unlinkSync } = load('node:fs') as typeof import('node:fs');
+  const { createServer } = process.getBuiltinModule('node:net');
+  const { tmpdir } = process.getBuiltinModule('node:os');
+  const { join } = process.getBuiltinModule('node:path');
+  const { unlinkSync } = process.getBuiltinModule('node:fs');
   const name = `multiproc-${process.pid}-${globalThis.crypto.randomUUID().slice(0, 12)}`;
   // Linux: an abstract socket (leading NUL), which leaves no file behind even when the process is killed.
   const endpoint =
