@@ -4,9 +4,12 @@
  * The worker side lives in the built index, which this entry imports: a task module that imports
  * `@multiproc/process` then finds it loaded, and the worker reads and compiles it once.
  */
-import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { BOOT_KEY, STANDBY_KEY, WORKER_BOOT, type BootInfo, type WorkerBoot } from './internal/boot.js';
+
+// Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
+// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+const { workerData } = process.getBuiltinModule('node:worker_threads');
 
 const data = workerData as { [BOOT_KEY]?: BootInfo; [STANDBY_KEY]?: boolean; port?: MessagePort } | null;
 const port = data?.port;

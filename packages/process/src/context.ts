@@ -5,9 +5,12 @@
  *
  * @packageDocumentation
  */
-import { threadId } from 'node:worker_threads';
 import type { Multiplexer } from '@multiproc/transport';
 import type { Runtime } from './runtime.js';
+
+// Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
+// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+const { threadId } = process.getBuiltinModule('node:worker_threads');
 
 /**
  * What a process knows about itself, from {@link currentProcess}.

@@ -8,7 +8,6 @@
  * @packageDocumentation
  */
 import type { ResourceLimits } from 'node:worker_threads';
-import { threadId } from 'node:worker_threads';
 import {
   CHANNELS,
   encode,
@@ -21,6 +20,10 @@ import { checkRuntime, getDefaultRuntime, type Runtime } from './runtime.js';
 import { checkLoadable, describeTask, type Task, type TaskArgs, type TaskDescriptor } from './tasks.js';
 import { startChildProcess, startThread, type Backend } from './internal/backends.js';
 import type { BootInfo, StartMessage } from './internal/boot.js';
+
+// Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
+// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+const { threadId } = process.getBuiltinModule('node:worker_threads');
 
 /**
  * Options of {@link Process}: only `target` is required.

@@ -5,8 +5,12 @@
  *
  * @packageDocumentation
  */
-import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import { BaseTransport, type TransportCapabilities } from './transport.js';
+
+// Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
+// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+const { receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
 
 /**
  * A {@link Transport} over one end of a worker_threads `MessageChannel`.

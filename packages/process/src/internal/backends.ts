@@ -4,11 +4,16 @@
  * and everything it printed has been written out.
  */
 import type { ChildProcess } from 'node:child_process';
-import { inspect } from 'node:util';
-import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import type { MessagePort, ResourceLimits } from 'node:worker_threads';
 import { ChildProcessTransport, MessagePortTransport, Multiplexer } from '@multiproc/transport';
 import { ProcessError } from '../errors.js';
 import { BOOT_ENV, BOOT_KEY, STANDBY_KEY, type BootInfo } from './boot.js';
+
+// Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
+// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+const { inspect } = process.getBuiltinModule('node:util');
+const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
+type Worker = import('node:worker_threads').Worker;
 
 /** The Python exit code of a terminate() / kill(). */
 // SIGTERM and SIGKILL are 15 and 9 wherever Node.js runs (os.constants.signals); literals, because every

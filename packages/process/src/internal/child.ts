@@ -4,12 +4,15 @@
  * a failure the way Python does (the error on stderr, exit code 1). When the target is done the link to
  * the parent stops holding the worker open, so it ends once its own work (timers, sockets) is done.
  */
-import { inspect } from 'node:util';
-import { threadId } from 'node:worker_threads';
 import { ChildProcessTransport, CHANNELS, MessagePortTransport, Multiplexer, type Transport } from '@multiproc/transport';
 import { setChildState } from '../context.js';
 import { resolveTask } from '../tasks.js';
 import type { BootInfo, StartMessage, WorkerBoot } from './boot.js';
+
+// Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
+// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+const { inspect } = process.getBuiltinModule('node:util');
+const { threadId } = process.getBuiltinModule('node:worker_threads');
 
 export function printChildError(name: string, error: unknown): void {
   process.stderr.write(`Process ${name}:\n${inspect(error)}\n`);

@@ -13,9 +13,14 @@
  * died gets an error instead of waiting for ever; the next call starts a new helper. Whether this thread
  * may block is checked before anything is sent, so a call that cannot wait never runs at the owner.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { decode } from '../codec.js';
 import { ClosedError, UnsupportedError } from '../errors.js';
+
+// Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
+// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+const { MessageChannel, receiveMessageOnPort, Worker } = process.getBuiltinModule('node:worker_threads');
+type Worker = import('node:worker_threads').Worker;
 
 /** Int32 slots of the shared control block (also read by sync-helper.ts). */
 export const REPLIES = 0;
