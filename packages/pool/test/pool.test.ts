@@ -209,6 +209,40 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
     }
   });
 
+  it('a failed apply rejects with the task error (a handled one is never reported unhandled; an ignored one is, once)', async () => {
+    const p = pool({ processes: 1, runtime });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const handled = await p.apply(tasks.fail, ['handled']).then(
+        () => 'fulfilled',
+        (error: unknown) => error,
+      );
+      expect(handled).toBeInstanceOf(Error);
+      expect((handled as Error).message).toContain('handled');
+      // Awaited later, after the rejection has arrived: still handled in time, never reported.
+      const late = p.apply(tasks.fail, ['late']);
+      late.catch(() => {});
+      await p.apply(tasks.add, [1, 2]);
+      await expect(late).rejects.toThrow('late');
+      const rejections = await Promise.allSettled([p.apply(tasks.fail, ['a']), p.apply(tasks.add, [2, 2]), p.apply(tasks.fail, ['b'])]);
+      expect(rejections.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      // Ignored entirely: reported once, with the task's own error.
+      void p.apply(tasks.fail, ['ignored']);
+      await p.apply(tasks.add, [1, 1]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toHaveLength(1);
+      expect((unhandled[0] as Error).message).toContain('ignored');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('a worker that exits mid-task rejects that task with WorkerCrashedError; the ones queued behind it run elsewhere, none twice', async () => {
     const dir = tempDir();
     try {
