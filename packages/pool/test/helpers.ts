@@ -45,3 +45,20 @@ export function counts(lines: string[]): Map<string, number> {
   for (const line of lines) out.set(line, (out.get(line) ?? 0) + 1);
   return out;
 }
+
+/**
+ * Runs `body` with every unhandled rejection of this process collected into the array it is given (the
+ * listener is removed afterwards, also when `body` throws).
+ */
+export async function collectUnhandledRejections(body: (unhandled: unknown[]) => Promise<void>): Promise<void> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await body(unhandled);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, ClosedError, InvalidArgumentError, InvalidStateError, NotCloneableError, TimeoutError } from '@multiproc/transport';
 import { AsyncResult, Pool } from '@multiproc/pool';
 import tasks, { more } from './fixtures/tasks.js';
-import { RUNTIMES, counts, runScript, tempDir } from './helpers.js';
+import { RUNTIMES, collectUnhandledRejections, counts, runScript, tempDir } from './helpers.js';
 
 const pools: Pool[] = [];
 function pool(options: ConstructorParameters<typeof Pool>[0]): Pool {
@@ -189,12 +189,7 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
 
   it('an AsyncResult used only through callbacks never raises an unhandled rejection', async () => {
     const p = pool({ processes: 1, runtime });
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await collectUnhandledRejections(async (unhandled) => {
       const errors: unknown[] = [];
       await new Promise<void>((resolve) => {
         p.applyAsync(tasks.fail, ['callback only'], { errorCallback: (error) => { errors.push(error); resolve(); } });
@@ -204,19 +199,12 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(errors).toHaveLength(1);
       expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
   });
 
   it('a failed apply rejects with the task error (a handled one is never reported unhandled; an ignored one is, once)', async () => {
     const p = pool({ processes: 1, runtime });
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await collectUnhandledRejections(async (unhandled) => {
       const handled = await p.apply(tasks.fail, ['handled']).then(
         () => 'fulfilled',
         (error: unknown) => error,
@@ -238,9 +226,7 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(unhandled).toHaveLength(1);
       expect((unhandled[0] as Error).message).toContain('ignored');
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
   });
 
   it('a worker that exits mid-task rejects that task with WorkerCrashedError; the ones queued behind it run elsewhere, none twice', async () => {
