@@ -108,7 +108,10 @@ export interface CallOptions {
   chunksize?: number;
   /** Cancels the call: queued work is dropped and the call rejects with an AbortError (cause: the reason). */
   signal?: AbortSignal;
-  /** Called once per finished chunk with the items done so far and the total (undefined for unsized input). */
+  /**
+   * Called once per finished chunk with the items done so far and the total (undefined for unsized input).
+   * If it throws, the call fails with that error (its queued work is dropped) and the pool carries on.
+   */
   onProgress?: (done: number, total: number | undefined) => void;
   /** ArrayBuffers (or typed arrays) in the arguments to move to the worker instead of copying. */
   transfer?: ReadonlyArray<TransferListItem | ArrayBufferView>;
@@ -208,6 +211,11 @@ const EARLY_DEATHS_BEFORE_BROKEN = 3;
 const SPIN_TASK_MS = 0.01;
 const SPIN_SYNC_MS = 0.02;
 const POLL_MS = 0.05;
+/**
+ * Tasks queued by a run of applies (submitted without waiting) after which they are sent at once, from
+ * inside the apply, rather than from the microtask after the caller's loop (see Pool.#dispatchNow).
+ */
+const EAGER_QUEUE = 512;
 /** One user call; receives the outcome of each of its tasks. */
 interface Call {
   done: boolean;
@@ -265,6 +273,9 @@ class ApplyTask implements PendingTask, Call {
   get transfer(): TransferListItem[] | undefined {
     return undefined;
   }
+  get quiet(): boolean {
+    return true;
+  }
   state: 'queued' | 'sent' | 'done' = 'queued';
   done = false;
   resolve: (value: unknown) => void = unset;
@@ -313,9 +324,18 @@ class ApplyTaskWithOptions extends ApplyTask {
     return this.#transfer;
   }
 
+  override get quiet(): boolean {
+    return false;
+  }
+
   override onTask(_task: PendingTask, ok: boolean, value: unknown): void {
     this.done = true;
-    this.#onProgress?.(1, 1);
+    try {
+      this.#onProgress?.(1, 1);
+    } catch (error) {
+      this.rejectWith(error);
+      return;
+    }
     if (ok) this.resolve(value);
     else this.rejectWith(value);
   }
@@ -332,6 +352,11 @@ interface PendingTask {
   readonly size: number;
   /** The payload holds something the codec rewrites (a shareable handle, an error). */
   readonly special: boolean;
+  /**
+   * Settling it runs no code of the user's (a plain apply's promise): its result may be delivered from
+   * inside another call (see Pool.#dispatchNow).
+   */
+  readonly quiet?: boolean;
   state: 'queued' | 'sent' | 'done';
 }
 
@@ -487,6 +512,12 @@ export class Pool {
   readonly #spinBackoff = new SpinBackoff();
   #polling = false;
   #pollUntil = 0;
+  /** Depth of #pump and #onResults, where user callbacks may run: no eager dispatch from inside them. */
+  #busy = 0;
+  /** Inside #dispatchNow: results of calls that are not {@link PendingTask.quiet} wait for a microtask. */
+  #eager = false;
+  /** Those results: task, ok, value, task, ok, value... */
+  #deferred: unknown[] = [];
 
   /**
    * Starts the workers.
@@ -793,7 +824,39 @@ export class Pool {
     if (keepReject) task.reject = reject;
     this.#push(task);
     if (signal) this.#bindSignal(task, signal, () => [task]);
+    else if (this.#queue.length >= EAGER_QUEUE && this.#busy === 0) this.#dispatchNow();
   }
+
+  /**
+   * Sends the queued tasks now, from inside an apply, instead of from the microtask after the caller's
+   * loop, and takes in the results that have arrived (polling the ports): while a loop submits 100k
+   * applies, the workers run the first ones and their promises are settled during the loop. A call settled
+   * young leaves only its promise behind; a call in flight when the loop ends has survived every
+   * young-generation collection of the loop, each copying its records (measured: a 100k flood 1.8M ->
+   * 3.3M tasks/s, mostly less GC). Results of calls that run user code when settled (onProgress, a map's
+   * chunks) are delivered from a microtask, so no callback runs inside the caller's apply.
+   */
+  #dispatchNow(): void {
+    this.#eager = true;
+    try {
+      for (const slot of this.#slots) {
+        let n = 0;
+        while (slot.outstanding.length > 0 && n++ < 8 && slot.connection.poll());
+      }
+      this.#pump();
+    } finally {
+      this.#eager = false;
+    }
+  }
+
+  readonly #runDeferred = (): void => {
+    const list = this.#deferred;
+    this.#deferred = [];
+    for (let i = 0; i < list.length; i += 3) {
+      const task = list[i] as PendingTask;
+      task.call.onTask(task, list[i + 1] as boolean, list[i + 2]);
+    }
+  };
 
   #mapResult(fn: PoolTask, iterable: Iterable<unknown>, options: CallOptions, kind: TaskKind): AsyncResult<unknown[]> {
     this.#checkOpen();
@@ -847,7 +910,14 @@ export class Pool {
             }
             copyResults(out, task.index * chunksize, value);
           }
-          options.onProgress?.(itemsDone, total);
+          try {
+            options.onProgress?.(itemsDone, total);
+          } catch (error) {
+            call.done = true;
+            this.#cancel(tasks);
+            reject(error);
+            return;
+          }
           if (chunksDone === chunkCount) {
             call.done = true;
             resolve(out);
@@ -1006,6 +1076,15 @@ export class Pool {
   }
 
   #onResults(slot: Slot, results: WireResults, busyMs: number): void {
+    this.#busy++;
+    try {
+      this.#takeResults(slot, results, busyMs);
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  #takeResults(slot: Slot, results: WireResults, busyMs: number): void {
     const count = results.length / 3;
     for (let r = 0; r < results.length; r += 3) {
       const id = results[r] as number;
@@ -1022,7 +1101,12 @@ export class Pool {
       if (task.state !== 'done') {
         task.state = 'done';
         this.#unfinished--;
-        task.call.onTask(task, ok === 1, value);
+        if ((this.#eager || this.#deferred.length > 0) && task.quiet !== true) {
+          if (this.#deferred.length === 0) queueMicrotask(this.#runDeferred);
+          this.#deferred.push(task, ok === 1, value);
+        } else {
+          task.call.onTask(task, ok === 1, value);
+        }
       }
     }
     if (count > 0) {
@@ -1059,6 +1143,15 @@ export class Pool {
   }
 
   #pump(): void {
+    this.#busy++;
+    try {
+      this.#pumpNow();
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  #pumpNow(): void {
     /** A slot to spin on for a result. */
     let spinFor: Slot | undefined;
     for (const slot of this.#slots) {
@@ -1367,7 +1460,12 @@ class IMapIterator implements AsyncIterableIterator<unknown> {
           return;
         }
         this.#itemsDone += task.size;
-        init.options.onProgress?.(this.#itemsDone, init.total);
+        try {
+          init.options.onProgress?.(this.#itemsDone, init.total);
+        } catch (error) {
+          this.#fail(error);
+          return;
+        }
         if (init.ordered) this.#ready.set(task.index, value as unknown[]);
         else this.#arrived.push(value as unknown[]);
         this.#notify();

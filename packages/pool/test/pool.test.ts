@@ -229,6 +229,76 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
     });
   });
 
+  it('a long loop of applies: results keep input order, failures reach their own callers, and no callback runs inside an apply', async () => {
+    const p = pool({ processes: 2, runtime });
+    await p.map(tasks.square, [1, 2, 3, 4]);
+    await collectUnhandledRejections(async (unhandled) => {
+      let insideLoop = false;
+      let progressInsideLoop = 0;
+      const progress: number[] = [];
+      // A map with a progress callback, queued ahead of the applies: its chunks finish while the loop runs.
+      const mapped = p.map(tasks.square, Array.from({ length: 64 }, (_, i) => i), {
+        chunksize: 1,
+        onProgress: (done) => {
+          progress.push(done);
+          if (insideLoop) progressInsideLoop++;
+        },
+      });
+      const calls: Array<Promise<number>> = [];
+      const asyncResults: Array<AsyncResult<number>> = [];
+      insideLoop = true;
+      for (let i = 0; i < 20_000; i++) {
+        calls.push(i % 1000 === 999 ? p.apply(tasks.fail, [`call ${i}`]) : p.apply(tasks.add, [i, 1]));
+        if (i % 100 === 0) asyncResults.push(p.applyAsync(tasks.add, [i, 2]));
+        if (i % 2000 === 1999) {
+          // Give the workers time, as a loop doing real work between its calls would.
+          const until = performance.now() + 3;
+          while (performance.now() < until);
+        }
+      }
+      const readyDuringLoop = asyncResults.filter((r) => r.ready()).length;
+      insideLoop = false;
+      const settled = await Promise.allSettled(calls);
+      settled.forEach((outcome, i) => {
+        if (i % 1000 === 999) {
+          expect(outcome.status).toBe('rejected');
+          expect(((outcome as PromiseRejectedResult).reason as Error).message).toContain(`call ${i}`);
+        } else {
+          expect(outcome).toEqual({ status: 'fulfilled', value: i + 1 });
+        }
+      });
+      expect(await Promise.all(asyncResults.map((r) => r.get()))).toEqual(asyncResults.map((_, k) => k * 100 + 2));
+      expect(await mapped).toEqual(Array.from({ length: 64 }, (_, i) => i * i));
+      expect(progress).toEqual(Array.from({ length: 64 }, (_, i) => i + 1));
+      expect(progressInsideLoop).toBe(0);
+      if (runtime === 'thread') {
+        // Thread workers answer while the loop still runs: the first calls are settled before it ends.
+        expect(readyDuringLoop).toBeGreaterThan(0);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    });
+  });
+
+  it('an onProgress callback that throws fails its own call with that error; the pool carries on', async () => {
+    const p = pool({ processes: 2, runtime });
+    const boom = new Error('progress bar broke');
+    const thrower = (): void => {
+      throw boom;
+    };
+    await expect(p.map(tasks.square, [1, 2, 3, 4, 5, 6], { chunksize: 2, onProgress: thrower })).rejects.toBe(boom);
+    await expect(p.apply(tasks.add, [1, 2], { onProgress: thrower })).rejects.toBe(boom);
+    const seen: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const value of p.imap(tasks.square, [1, 2, 3], { onProgress: thrower })) seen.push(value);
+      })(),
+    ).rejects.toBe(boom);
+    expect(seen).toEqual([]);
+    expect(await p.map(tasks.square, [1, 2, 3])).toEqual([1, 4, 9]);
+    expect(await p.apply(tasks.add, [2, 3])).toBe(5);
+  });
+
   it('a worker that exits mid-task rejects that task with WorkerCrashedError; the ones queued behind it run elsewhere, none twice', async () => {
     const dir = tempDir();
     try {
