@@ -280,6 +280,28 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
     });
   });
 
+  it('a worker that exits in the middle of a long loop of applies fails only the call it was running; every other runs once', async () => {
+    const dir = tempDir();
+    try {
+      const p = pool({ processes: 2, runtime });
+      await p.map(tasks.square, [1, 2, 3, 4]);
+      const ids = Array.from({ length: 2000 }, (_, i) => i);
+      // Submitted in one loop: they are sent (and some finish) while the loop still runs.
+      const calls = ids.map((id) => p.apply(more.recordOrCrash, [dir.path('ran.txt'), id, 1000]));
+      const outcomes = await Promise.allSettled(calls);
+      expect(outcomes[1000]?.status).toBe('rejected');
+      expect(((outcomes[1000] as PromiseRejectedResult).reason as Error).name).toBe('WorkerCrashedError');
+      expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+      const ran = counts(dir.lines('ran.txt'));
+      expect(ran.has('1000')).toBe(false);
+      expect(ran.size).toBe(ids.length - 1);
+      expect([...ran.values()].every((n) => n === 1)).toBe(true);
+      expect(await p.apply(tasks.add, [2, 2])).toBe(4);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('an onProgress callback that throws fails its own call with that error; the pool carries on', async () => {
     const p = pool({ processes: 2, runtime });
     const boom = new Error('progress bar broke');
