@@ -247,7 +247,11 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
       const calls: Array<Promise<number>> = [];
       const asyncResults: Array<AsyncResult<number>> = [];
       insideLoop = true;
-      for (let i = 0; i < 20_000; i++) {
+      const loopStart = performance.now();
+      for (let i = 0; ; i++) {
+        // 20,000 calls; on threads, more until the first result has come in, for up to 5 s (a loaded machine).
+        const firstReady = asyncResults[0]?.ready() === true;
+        if (i >= 20_000 && (runtime !== 'thread' || firstReady || performance.now() - loopStart > 5000)) break;
         calls.push(i % 1000 === 999 ? p.apply(tasks.fail, [`call ${i}`]) : p.apply(tasks.add, [i, 1]));
         if (i % 100 === 0) asyncResults.push(p.applyAsync(tasks.add, [i, 2]));
         if (i % 2000 === 1999) {
