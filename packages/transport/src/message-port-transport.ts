@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import { NotCloneableError } from './errors.js';
 import { BaseTransport, type TransportCapabilities } from './transport.js';
 
 // Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
@@ -73,6 +74,11 @@ export class MessagePortTransport extends BaseTransport {
   }
 
   protected sendNow(message: unknown, transfer: readonly TransferListItem[]): void {
+    for (let i = 0; i < transfer.length; i++) {
+      // Node posts such a message without an error and the receiving side drops it ('messageerror'):
+      // refuse it here, where the sender can still be told.
+      if (isDetached(transfer[i] as TransferListItem)) throw new NotCloneableError(`transfer[${i}]`, 'an ArrayBuffer already transferred elsewhere (detached)');
+    }
     this.port.postMessage(message, transfer);
   }
 
@@ -91,5 +97,18 @@ export class MessagePortTransport extends BaseTransport {
   protected setRef(keepAlive: boolean): void {
     if (keepAlive) this.port.ref();
     else this.port.unref();
+  }
+}
+
+/** Whether `item` is an ArrayBuffer that was transferred away (`ArrayBuffer.prototype.detached` is Node 21+). */
+function isDetached(item: TransferListItem): boolean {
+  if (!(item instanceof ArrayBuffer) || item.byteLength !== 0) return false;
+  const flag = (item as { detached?: boolean }).detached;
+  if (flag !== undefined) return flag;
+  try {
+    new Uint8Array(item);
+    return false;
+  } catch {
+    return true;
   }
 }

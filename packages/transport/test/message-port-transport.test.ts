@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { inspect } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessagePortTransport } from '@multiproc/transport';
+import { MessagePortTransport, NotCloneableError } from '@multiproc/transport';
 import { echoPair, runConformance, type Peer } from './conformance.js';
 import type { PeerReport } from './fixtures/echo-peer.js';
 import { startWorker, waitFor, within, type WorkerHandle } from './helpers.js';
@@ -62,6 +62,31 @@ describe('MessagePortTransport specifics', () => {
     Atomics.store(back, 1, 42);
     expect(Atomics.load(memory, 1)).toBe(42);
     transport.close();
+  });
+
+  it('refuses to send a message whose transfer list holds a detached ArrayBuffer (Node would drop it silently)', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const a = new MessagePortTransport(port1);
+    const b = new MessagePortTransport(port2);
+    const got: unknown[] = [];
+    b.onMessage((message) => got.push(message));
+    const moved = new ArrayBuffer(8);
+    structuredClone(moved, { transfer: [moved] });
+    let thrown: unknown;
+    try {
+      a.send(['lost?', moved], [moved]);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(NotCloneableError);
+    expect((thrown as NotCloneableError).path).toBe('transfer[0]');
+    // An empty buffer that was never transferred is fine, and the link still works.
+    const empty = new ArrayBuffer(0);
+    a.send(['ok', empty], [empty]);
+    await waitFor(() => got.length === 1, 'the message after the refused one');
+    expect((got[0] as unknown[])[0]).toBe('ok');
+    a.close();
+    b.close();
   });
 
   it('closes when the worker is terminated', async () => {
