@@ -282,7 +282,6 @@ class ApplyTask implements PendingTask, Call {
   /** Set only where the settling side needs its own reject (an AsyncResult's); see {@link rejectThrough}. */
   reject: ((error: unknown) => void) | undefined = undefined;
   constructor(
-    readonly id: number,
     readonly fnId: number,
     readonly payload: unknown[],
   ) {}
@@ -309,8 +308,8 @@ class ApplyTaskWithOptions extends ApplyTask {
   readonly #special: boolean;
   readonly #transfer: TransferListItem[] | undefined;
   readonly #onProgress: CallOptions['onProgress'];
-  constructor(id: number, fnId: number, payload: unknown[], special: boolean, transfer: TransferListItem[] | undefined, onProgress: CallOptions['onProgress']) {
-    super(id, fnId, payload);
+  constructor(fnId: number, payload: unknown[], special: boolean, transfer: TransferListItem[] | undefined, onProgress: CallOptions['onProgress']) {
+    super(fnId, payload);
     this.#special = special;
     this.#transfer = transfer;
     this.#onProgress = onProgress;
@@ -342,7 +341,6 @@ class ApplyTaskWithOptions extends ApplyTask {
 }
 
 interface PendingTask {
-  readonly id: number;
   readonly fnId: number;
   readonly kind: TaskKind;
   readonly payload: unknown;
@@ -499,7 +497,6 @@ export class Pool {
   readonly #exitWaiters: Array<() => void> = [];
   #state: 'running' | 'closed' | 'terminated' | 'broken' = 'running';
   #brokenError: PoolBrokenError | undefined;
-  #nextTaskId = 1;
   #unfinished = 0;
   #pumpScheduled = false;
   #keepAlive: NodeJS.Timeout | undefined;
@@ -759,7 +756,7 @@ export class Pool {
     size: number,
     transfer: TransferListItem[] | undefined,
   ): PendingTask {
-    const task: PendingTask = { id: this.#nextTaskId++, fnId, kind, payload, special, transfer, call, index, size, state: 'queued' };
+    const task: PendingTask = { fnId, kind, payload, special, transfer, call, index, size, state: 'queued' };
     this.#push(task);
     return task;
   }
@@ -803,8 +800,8 @@ export class Pool {
     const special = this.#validate(argList, 'args');
     const transfer = toTransferList(options.transfer);
     return special || transfer !== undefined || options.onProgress !== undefined
-      ? new ApplyTaskWithOptions(this.#nextTaskId++, fnId, argList, special, transfer, options.onProgress)
-      : new ApplyTask(this.#nextTaskId++, fnId, argList);
+      ? new ApplyTaskWithOptions(fnId, argList, special, transfer, options.onProgress)
+      : new ApplyTask(fnId, argList);
   }
 
   /**
@@ -1062,7 +1059,7 @@ export class Pool {
   #onMessage(slot: Slot, message: FromWorker): void {
     switch (message[0]) {
       case 'results':
-        this.#onResults(slot, message[1], message[2]);
+        this.#onResults(slot, message[1], message[2], message[3]);
         return;
       case 'ready':
         slot.ready = true;
@@ -1075,28 +1072,27 @@ export class Pool {
     }
   }
 
-  #onResults(slot: Slot, results: WireResults, busyMs: number): void {
+  #onResults(slot: Slot, first: number, results: WireResults, busyMs: number): void {
     this.#busy++;
     try {
-      this.#takeResults(slot, results, busyMs);
+      this.#takeResults(slot, first, results, busyMs);
     } finally {
       this.#busy--;
     }
   }
 
-  #takeResults(slot: Slot, results: WireResults, busyMs: number): void {
-    const count = results.length / 3;
-    for (let r = 0; r < results.length; r += 3) {
-      const id = results[r] as number;
-      const ok = results[r + 1] as number;
-      const value = results[r + 2];
-      const task = slot.outstanding.shift();
-      if (!task || task.id !== id) {
-        // Out of protocol: should not happen. Put the task back and stop trusting this worker.
-        if (task) slot.outstanding.unshift(task);
-        slot.process.kill();
-        return;
-      }
+  #takeResults(slot: Slot, first: number, results: WireResults, busyMs: number): void {
+    const count = results.length / 2;
+    if (first !== slot.completed || count > slot.outstanding.length) {
+      // Out of protocol (results out of order, or for tasks never sent): should not happen. Stop trusting
+      // this worker; its exit handler settles or re-queues what it held.
+      slot.process.kill();
+      return;
+    }
+    for (let r = 0; r < results.length; r += 2) {
+      const ok = results[r] as number;
+      const value = results[r + 1];
+      const task = slot.outstanding.shift() as PendingTask;
       slot.completed++;
       if (task.state !== 'done') {
         task.state = 'done';
@@ -1174,7 +1170,7 @@ export class Pool {
           defines.push([task.fnId, this.#descriptors[task.fnId] as TaskDescriptor]);
         }
         task.state = 'sent';
-        batch.push(task.id, task.fnId, task.kind, task.payload);
+        batch.push(task.fnId, task.kind, task.payload);
         if (task.special) plain = false;
         sent.push(task);
         slot.outstanding.push(task);
@@ -1189,18 +1185,17 @@ export class Pool {
         slot.connection.send(CHANNELS.pool, message, { path: 'task', plain, ...(transfer ? { transfer } : {}) });
       } catch (error) {
         // Arguments were checked when submitted; a send can still fail if the worker just died, in
-        // which case the exit handler re-queues these tasks. Anything else fails the tasks.
+        // which case the exit handler re-queues these tasks.
         if (slot.connection.closed) continue;
-        for (const task of sent) {
-          slot.outstanding.shift();
-          slot.sent--;
-          if (task.state !== 'done') {
-            task.state = 'done';
-            this.#unfinished--;
-            task.call.onTask(task, false, error);
-          }
-        }
-        continue;
+        // Something in the message cannot be sent (a buffer to transfer was moved away meanwhile, say).
+        // Undo what the message would have told the worker: these tasks are the newest it holds (the ones
+        // sent before stay, in order) and the functions it would have defined are still unknown to it. Then
+        // send the tasks one at a time, so that only the ones that cannot be sent fail.
+        for (const [fnId] of defines) slot.knownFns.delete(fnId);
+        for (let i = 0; i < sent.length; i++) slot.outstanding.pop();
+        slot.sent -= sent.length;
+        for (const task of sent) this.#sendAlone(slot, task, sent.length === 1 ? error : undefined);
+        if (slot.outstanding.length === 0) continue;
       }
       if (wasIdle) {
         this.#armTimeout(slot);
@@ -1213,6 +1208,34 @@ export class Pool {
       for (const slot of this.#slots) this.#sendExit(slot);
     }
     this.#updateKeepAlive();
+  }
+
+  /**
+   * Sends one task in a message of its own (after a batch could not be sent), or fails it with `error`
+   * when that is already known; a task that cannot be sent fails alone.
+   */
+  #sendAlone(slot: Slot, task: PendingTask, error?: unknown): void {
+    if (error === undefined && !slot.connection.closed) {
+      const defines: Array<[number, TaskDescriptor]> = slot.knownFns.has(task.fnId) ? [] : [[task.fnId, this.#descriptors[task.fnId] as TaskDescriptor]];
+      try {
+        const message: ToWorker = ['tasks', [task.fnId, task.kind, task.payload], defines];
+        slot.connection.send(CHANNELS.pool, message, { path: 'task', plain: !task.special, ...(task.transfer ? { transfer: task.transfer } : {}) });
+      } catch (sendError) {
+        error = sendError;
+      }
+    }
+    if (error === undefined || slot.connection.closed) {
+      // Sent, or the worker died meanwhile: then its exit handler puts the task back in the queue.
+      slot.knownFns.add(task.fnId);
+      slot.outstanding.push(task);
+      slot.sent++;
+      return;
+    }
+    if (task.state !== 'done') {
+      task.state = 'done';
+      this.#unfinished--;
+      task.call.onTask(task, false, error);
+    }
   }
 
   #armTimeout(slot: Slot): void {

@@ -67,7 +67,7 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
   const functions = new Map<number, (...args: unknown[]) => unknown>();
   const started = config.started ? new Int32Array(config.started) : undefined;
   let startedCount = 0;
-  /** Flat, four slots a task, as received. */
+  /** Flat, three slots a task, as received. */
   const queue: unknown[] = [];
   let head = 0;
   let results: WireResults = [];
@@ -76,6 +76,8 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
   /** The buffers of the packed map results in `results`: they move to the parent instead of being copied. */
   let resultsTransfer: ArrayBuffer[] | undefined;
   let busyMs = 0;
+  /** Results sent so far: the position of the next one among all the tasks this worker received. */
+  let resultsSent = 0;
   let lastFlush = performance.now();
   let running = false;
   let exiting = false;
@@ -95,16 +97,18 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
     resultsTransfer = undefined;
     const busy = busyMs;
     busyMs = 0;
+    const first = resultsSent;
+    resultsSent += batch.length / 2;
     try {
-      send(['results', batch, busy], plain, transfer);
+      send(['results', first, batch, busy], plain, transfer);
     } catch (error) {
       // A result that cannot be sent (not cloneable): send each alone, the bad ones as errors.
       void error;
-      for (let i = 0; i < batch.length; i += 3) {
+      for (let i = 0; i < batch.length; i += 2) {
         try {
-          send(['results', [batch[i], batch[i + 1], batch[i + 2]], 0]);
+          send(['results', first + i / 2, [batch[i], batch[i + 1]], 0]);
         } catch (sendError) {
-          send(['results', [batch[i], 0, sendError], 0]);
+          send(['results', first + i / 2, [0, sendError], 0]);
         }
       }
     }
@@ -125,8 +129,8 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
 
   // Time is read once per task: `now` is when the last task ended (or the loop resumed).
   let now = performance.now();
-  const settle = (id: number, ok: 0 | 1, value: unknown, t0: number, plain: boolean): void => {
-    results.push(id, ok, value);
+  const settle = (ok: 0 | 1, value: unknown, t0: number, plain: boolean): void => {
+    results.push(ok, value);
     if (!plain) resultsPlain = false;
     now = performance.now();
     busyMs += now - t0;
@@ -149,12 +153,12 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
   };
 
   /** Runs one task; returns a promise only when the task (or loading its function) is asynchronous. */
-  const runOne = (id: number, fnId: number, kind: TaskKind, payload: unknown): Promise<void> | undefined => {
+  const runOne = (fnId: number, kind: TaskKind, payload: unknown): Promise<void> | undefined => {
     const fn = functions.get(fnId);
     if (!fn) {
       return functionFor(fnId).then(
-        () => runOne(id, fnId, kind, payload),
-        (error: unknown) => settle(id, 0, error, performance.now(), false),
+        () => runOne(fnId, kind, payload),
+        (error: unknown) => settle(0, error, performance.now(), false),
       );
     }
     const t0 = now;
@@ -164,11 +168,11 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
         if (isThenable(value)) {
           flush();
           return Promise.resolve(value).then(
-            (resolved) => settle(id, 1, resolved, t0, isPlainPrimitive(resolved)),
-            (error: unknown) => settle(id, 0, error, t0, false),
+            (resolved) => settle(1, resolved, t0, isPlainPrimitive(resolved)),
+            (error: unknown) => settle(0, error, t0, false),
           );
         }
-        settle(id, 1, value, t0, isPlainPrimitive(value));
+        settle(1, value, t0, isPlainPrimitive(value));
         return undefined;
       }
       const items = payload as unknown[];
@@ -191,8 +195,8 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
         if (isThenable(item)) {
           flush();
           return finishChunk(fn, kind, items, out, i, item).then(
-            (done) => settle(id, 1, done, t0, false),
-            (error: unknown) => settle(id, 0, error, t0, false),
+            (done) => settle(1, done, t0, false),
+            (error: unknown) => settle(0, error, t0, false),
           );
         }
         if (plain && item !== null && (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol')) plain = false;
@@ -200,12 +204,12 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
       }
       if (packed !== undefined) {
         (resultsTransfer ??= []).push(packed.buffer as ArrayBuffer);
-        settle(id, 1, packed, t0, true);
+        settle(1, packed, t0, true);
         return undefined;
       }
-      settle(id, 1, out, t0, plain);
+      settle(1, out, t0, plain);
     } catch (error) {
-      settle(id, 0, error, t0, false);
+      settle(0, error, t0, false);
     }
     return undefined;
   };
@@ -232,16 +236,16 @@ async function poolWorker(config: WorkerConfig): Promise<void> {
     do {
       now = performance.now();
       while (head < queue.length) {
-        const payload = queue[head + 3];
-        queue[head + 3] = undefined;
-        head += 4;
+        const payload = queue[head + 2];
+        queue[head + 2] = undefined;
+        head += 3;
         if (started) Atomics.store(started, 0, ++startedCount);
-        const pending = runOne(queue[head - 4] as number, queue[head - 3] as number, queue[head - 2] as TaskKind, payload);
+        const pending = runOne(queue[head - 3] as number, queue[head - 2] as TaskKind, payload);
         if (pending) {
           await pending;
           now = performance.now();
         }
-        if (config.flushEachResult || results.length >= 3 * MAX_RESULTS_PER_MESSAGE || now - lastFlush >= MAX_RESULT_DELAY_MS) {
+        if (config.flushEachResult || results.length >= 2 * MAX_RESULTS_PER_MESSAGE || now - lastFlush >= MAX_RESULT_DELAY_MS) {
           flush();
         }
       }

@@ -537,6 +537,41 @@ describe.each(RUNTIMES)('Pool on the %s runtime', (runtime) => {
   });
 });
 
+describe('a task whose message cannot be sent (thread workers: transfer lists)', () => {
+  /** A buffer moved elsewhere after the call was made, before the pool sends it: the send must fail. */
+  function movedAway(bytes: Uint8Array): void {
+    structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
+  }
+
+  it('fails alone: the call already running on that worker keeps its own result, and the pool goes on', async () => {
+    const p = pool({ processes: 1, runtime: 'thread' });
+    await Promise.all(Array.from({ length: 50 }, () => p.apply(tasks.noop)));
+    const running = p.apply(tasks.sleep, [200, 'slept']);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const bytes = new Uint8Array(8).fill(1);
+    const doomed = p.apply(more.byteSum, [bytes], { transfer: [bytes.buffer] });
+    movedAway(bytes);
+    await expect(doomed).rejects.toBeInstanceOf(NotCloneableError);
+    expect(await running).toBe('slept');
+    expect(await p.apply(tasks.add, [1, 2])).toBe(3);
+  });
+
+  it('fails alone when it rides in a batch: the other tasks of the batch run, in order', async () => {
+    const p = pool({ processes: 1, runtime: 'thread' });
+    await Promise.all(Array.from({ length: 50 }, () => p.apply(tasks.noop)));
+    const bytes = new Uint8Array(8).fill(2);
+    const before = [1, 2, 3].map((n) => p.apply(tasks.add, [n, 10]));
+    const doomed = p.apply(more.byteSum, [bytes], { transfer: [bytes.buffer] });
+    const good = new Uint8Array(4).fill(3);
+    const after = [p.apply(more.byteSum, [good], { transfer: [good.buffer] }), p.apply(tasks.add, [4, 10])];
+    movedAway(bytes);
+    await expect(doomed).rejects.toBeInstanceOf(NotCloneableError);
+    expect(await Promise.all(before)).toEqual([11, 12, 13]);
+    expect(await Promise.all(after)).toEqual([12, 14]);
+    expect(await p.map(tasks.square, [1, 2, 3])).toEqual([1, 4, 9]);
+  });
+});
+
 describe('spinning is brief', () => {
   it('after a run of one-at-a-time calls, an idle thread pool goes quiet (its workers stop polling)', async () => {
     const p = pool({ processes: 2, runtime: 'thread' });

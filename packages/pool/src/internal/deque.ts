@@ -30,6 +30,16 @@ export class Deque<T> {
     return item;
   }
 
+  /** Removes and returns the newest item. */
+  pop(): T | undefined {
+    if (this.#size === 0) return undefined;
+    this.#size--;
+    const index = (this.#head + this.#size) & (this.#items.length - 1);
+    const item = this.#items[index];
+    this.#items[index] = undefined;
+    return item;
+  }
+
   peek(): T | undefined {
     return this.#size === 0 ? undefined : this.#items[this.#head];
   }

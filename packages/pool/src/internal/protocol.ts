@@ -1,8 +1,10 @@
 /**
  * The pool protocol, spoken over the `CHANNELS.pool` channel of each worker's multiplexer. Tasks travel
  * in batches (several per message while a worker is busy) and results come back in batches too. A task
- * is `[id, fnId, kind, payload]`; functions are described once per worker (`define`) and then named by
- * number, so an inline function's source crosses only once.
+ * is `[fnId, kind, payload]`; functions are described once per worker (`define`) and then named by
+ * number, so an inline function's source crosses only once. Tasks carry no id: a worker runs its tasks in
+ * the order it receives them and answers in that order, and each results message says where in that order
+ * its first result is, so the parent matches results to tasks by position and checks the count.
  */
 import type { TaskDescriptor } from '@multiproc/process';
 
@@ -14,7 +16,7 @@ export const KIND_MAP = 1;
 export const KIND_STARMAP = 2;
 export type TaskKind = typeof KIND_APPLY | typeof KIND_MAP | typeof KIND_STARMAP;
 
-/** Tasks travel flat, four slots each: `[id, fnId, kind, payload, id, fnId, kind, payload, ...]`. */
+/** Tasks travel flat, three slots each: `[fnId, kind, payload, fnId, kind, payload, ...]`. */
 export type WireTasks = unknown[];
 
 /** Parent -> worker. */
@@ -34,11 +36,15 @@ export type ToWorker =
  */
 export const MIN_PACKED_ITEMS = 64;
 
-/** Results travel flat, three slots each: `[id, ok, value, ...]` (ok = 1 with the value, 0 with the error). */
+/** Results travel flat, two slots each: `[ok, value, ...]` (ok = 1 with the value, 0 with the error). */
 export type WireResults = unknown[];
 
-/** Worker -> parent. `busyMs` is the time spent running the tasks of the batch (for batch sizing). */
-export type FromWorker = ['results', results: WireResults, busyMs: number] | ['ready'] | ['initFailed', error: unknown];
+/**
+ * Worker -> parent. `first` is how many results the worker had sent before this message's first one (its
+ * position among all the tasks the worker received); `busyMs` is the time spent running the tasks of the
+ * batch (for batch sizing).
+ */
+export type FromWorker = ['results', first: number, results: WireResults, busyMs: number] | ['ready'] | ['initFailed', error: unknown];
 
 /** What the worker loop is started with. */
 export interface WorkerConfig {
