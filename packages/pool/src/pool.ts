@@ -1092,18 +1092,8 @@ export class Pool {
     for (let r = 0; r < results.length; r += 2) {
       const ok = results[r] as number;
       const value = results[r + 1];
-      const task = slot.outstanding.shift() as PendingTask;
       slot.completed++;
-      if (task.state !== 'done') {
-        task.state = 'done';
-        this.#unfinished--;
-        if ((this.#eager || this.#deferred.length > 0) && task.quiet !== true) {
-          if (this.#deferred.length === 0) queueMicrotask(this.#runDeferred);
-          this.#deferred.push(task, ok === 1, value);
-        } else {
-          task.call.onTask(task, ok === 1, value);
-        }
-      }
+      this.#settle(slot.outstanding.shift() as PendingTask, ok === 1, value);
     }
     if (count > 0) {
       const perTask = busyMs / count;
@@ -1181,8 +1171,7 @@ export class Pool {
       slot.sent += sent.length;
       const wasIdle = slot.outstanding.length === sent.length;
       try {
-        const message: ToWorker = ['tasks', batch, defines];
-        slot.connection.send(CHANNELS.pool, message, { path: 'task', plain, ...(transfer ? { transfer } : {}) });
+        this.#post(slot, batch, defines, plain, transfer);
       } catch (error) {
         // Arguments were checked when submitted; a send can still fail if the worker just died, in
         // which case the exit handler re-queues these tasks.
@@ -1218,8 +1207,7 @@ export class Pool {
     if (error === undefined && !slot.connection.closed) {
       const defines: Array<[number, TaskDescriptor]> = slot.knownFns.has(task.fnId) ? [] : [[task.fnId, this.#descriptors[task.fnId] as TaskDescriptor]];
       try {
-        const message: ToWorker = ['tasks', [task.fnId, task.kind, task.payload], defines];
-        slot.connection.send(CHANNELS.pool, message, { path: 'task', plain: !task.special, ...(task.transfer ? { transfer: task.transfer } : {}) });
+        this.#post(slot, [task.fnId, task.kind, task.payload], defines, !task.special, task.transfer);
       } catch (sendError) {
         error = sendError;
       }
@@ -1231,10 +1219,29 @@ export class Pool {
       slot.sent++;
       return;
     }
-    if (task.state !== 'done') {
-      task.state = 'done';
-      this.#unfinished--;
-      task.call.onTask(task, false, error);
+    this.#settle(task, false, error);
+  }
+
+  /** Sends tasks (flat, see WireTasks) and the functions the worker does not know yet. */
+  #post(slot: Slot, tasks: WireTasks, defines: Array<[number, TaskDescriptor]>, plain: boolean, transfer: TransferListItem[] | undefined): void {
+    const message: ToWorker = ['tasks', tasks, defines];
+    slot.connection.send(CHANNELS.pool, message, { path: 'task', plain, ...(transfer ? { transfer } : {}) });
+  }
+
+  /**
+   * Ends a task with its outcome, unless it has ended already (cancelled, timed out), and tells its call.
+   * Inside #dispatchNow a call that runs the user's code when told (not {@link PendingTask.quiet}) is told
+   * from a microtask, so that no callback runs inside the caller's apply.
+   */
+  #settle(task: PendingTask, ok: boolean, value: unknown): void {
+    if (task.state === 'done') return;
+    task.state = 'done';
+    this.#unfinished--;
+    if ((this.#eager || this.#deferred.length > 0) && task.quiet !== true) {
+      if (this.#deferred.length === 0) queueMicrotask(this.#runDeferred);
+      this.#deferred.push(task, ok, value);
+    } else {
+      task.call.onTask(task, ok, value);
     }
   }
 
@@ -1248,9 +1255,7 @@ export class Pool {
     slot.timer = setTimeout(() => {
       slot.timer = undefined;
       if (slot.outstanding.peek() !== head || head.state === 'done') return;
-      head.state = 'done';
-      this.#unfinished--;
-      head.call.onTask(head, false, new TimeoutError(`the task ran longer than taskTimeout (${timeout} ms); its worker was replaced`));
+      this.#settle(head, false, new TimeoutError(`the task ran longer than taskTimeout (${timeout} ms); its worker was replaced`));
       slot.retiring = true;
       slot.process.kill();
     }, timeout);
@@ -1319,10 +1324,8 @@ export class Pool {
     for (let i = 0; i < startedUnresolved; i++) {
       const task = unresolved[i] as PendingTask;
       if (task.state === 'done') continue;
-      task.state = 'done';
-      this.#unfinished--;
       const lost = i < startedUnresolved - 1;
-      task.call.onTask(
+      this.#settle(
         task,
         false,
         new WorkerCrashedError(

@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { BOOT_KEY, STANDBY_KEY, WORKER_BOOT, type BootInfo, type WorkerBoot } from './internal/boot.js';
 
 // Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
-// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+// wrapper of all its exports, which every new worker pays for at start.
 const { workerData } = process.getBuiltinModule('node:worker_threads');
 
 const data = workerData as { [BOOT_KEY]?: BootInfo; [STANDBY_KEY]?: boolean; port?: MessagePort } | null;

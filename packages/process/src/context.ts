@@ -9,7 +9,7 @@ import type { Multiplexer } from '@multiproc/transport';
 import type { Runtime } from './runtime.js';
 
 // Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
-// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+// wrapper of all its exports, which every new worker pays for at start.
 const { threadId } = process.getBuiltinModule('node:worker_threads');
 
 /**

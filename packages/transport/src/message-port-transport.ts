@@ -10,7 +10,7 @@ import { NotCloneableError } from './errors.js';
 import { BaseTransport, type TransportCapabilities } from './transport.js';
 
 // Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
-// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+// wrapper of all its exports, which every new worker pays for at start.
 const { receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
 
 /**

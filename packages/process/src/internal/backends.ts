@@ -57,9 +57,6 @@ function drained(connection: Multiplexer): Promise<void> {
   });
 }
 
-// node:child_process is fetched on first use (process.getBuiltinModule): every worker imports this
-// package (for defineTasks), few of them fork.
-
 const WORKER_URL = new URL('./bootstrap-thread.js', import.meta.url);
 const CHILD_URL = new URL('./bootstrap-process.js', import.meta.url);
 
@@ -265,6 +262,7 @@ export function startChildProcess(options: SpawnOptions): Backend {
   let child: ChildProcess;
   const env = { ...(options.env ?? process.env), [BOOT_ENV]: JSON.stringify(options.boot) };
   try {
+    // Fetched on first use: every worker imports this package (for defineTasks), few of them fork.
     const { fork } = process.getBuiltinModule('node:child_process');
     child = fork(process.getBuiltinModule('node:url').fileURLToPath(CHILD_URL), [], {
       serialization: 'advanced',

@@ -18,9 +18,6 @@ interface Entry {
   refs: number;
 }
 
-// node:net, node:os, node:path and node:fs are fetched on first use (process.getBuiltinModule): every
-// worker imports this module, few ever open an endpoint.
-
 const REGISTRY = Symbol.for('multiproc.servedObjects');
 interface Registry {
   entries: Map<number, Entry>;
@@ -83,6 +80,7 @@ export function servedObjectCount(): number {
  */
 export function shareEndpoint(onConnection: (socket: import('node:net').Socket) => void): string {
   if (registry.endpoint !== undefined) return registry.endpoint;
+  // Fetched on first use (process.getBuiltinModule): every worker imports this module, few open an endpoint.
   const { createServer } = process.getBuiltinModule('node:net');
   const { tmpdir } = process.getBuiltinModule('node:os');
   const { join } = process.getBuiltinModule('node:path');

@@ -18,7 +18,7 @@ import { decode } from '../codec.js';
 import { ClosedError, UnsupportedError } from '../errors.js';
 
 // Built-ins come from process.getBuiltinModule, not `import`: an ESM import of a built-in builds a module
-// wrapper of all its exports, which every new worker pays for at start (node:util's loads parseArgs too).
+// wrapper of all its exports, which every new worker pays for at start.
 const { MessageChannel, receiveMessageOnPort, Worker } = process.getBuiltinModule('node:worker_threads');
 type Worker = import('node:worker_threads').Worker;
 
